@@ -1,0 +1,140 @@
+"""Results and errors shared by every layer.
+
+Services return ``Ok(value)`` or ``Err(PrahoError)``. Transports and other low layers that cannot
+return a value raise :class:`PrahoFailure`, which carries the same :class:`PrahoError`. Only
+``cli/main.py`` turns an error into an exit code (see :data:`EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Generic, NoReturn, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class ErrorCode(StrEnum):
+    INVALID = "invalid"  # bad input: flag, amount, domain, identifier, field name
+    REFUSED = "refused"  # confirmation declined, or needed while prompting is impossible
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # stale version, duplicate, idempotency key reused with other parameters
+    INELIGIBLE = "ineligible"  # not allowed in the current state (refund of a draft, protected account)
+    PARTIAL = "partial"  # a batch finished and some items failed
+    DIFFERENCES = "differences"  # a check found differences (drift, audit verify, series audit, plan)
+    LOCKED = "locked"  # another run holds the named lock
+    REMOTE_UNAVAILABLE = "remote_unavailable"  # could not connect, or timed out
+    REMOTE_AUTH = "remote_auth"  # credentials or permission refused by a remote server or the database
+    REMOTE_FAILED = "remote_failed"  # the remote server answered and refused or failed the work
+    REMOTE_PROTOCOL = "remote_protocol"  # the remote answered something that is not the expected shape
+    CONFIG = "config"  # configuration file, setting, schema version
+    INTERRUPTED = "interrupted"
+    INTERNAL = "internal"  # a bug
+
+
+class Retry(StrEnum):
+    """Whether replaying the failed operation is safe."""
+
+    RETRIABLE = "retriable"  # provably not applied: safe to replay
+    NOT_RETRIABLE = "not_retriable"
+    UNKNOWN = "unknown"  # may have applied: re-read state before any retry
+
+
+# The one table of exit codes (design.md §2). Never renumber.
+EXIT_CODES: dict[ErrorCode, int] = {
+    ErrorCode.INTERNAL: 1,
+    ErrorCode.INVALID: 2,
+    ErrorCode.REFUSED: 3,
+    ErrorCode.NOT_FOUND: 4,
+    ErrorCode.CONFLICT: 5,
+    ErrorCode.INELIGIBLE: 5,
+    ErrorCode.PARTIAL: 6,
+    ErrorCode.DIFFERENCES: 7,
+    ErrorCode.REMOTE_UNAVAILABLE: 69,
+    ErrorCode.REMOTE_FAILED: 69,
+    ErrorCode.REMOTE_PROTOCOL: 69,
+    ErrorCode.LOCKED: 75,
+    ErrorCode.REMOTE_AUTH: 77,
+    ErrorCode.CONFIG: 78,
+    ErrorCode.INTERRUPTED: 130,
+}
+
+
+@dataclass(frozen=True)
+class PrahoError:
+    code: ErrorCode
+    message: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+    retry: Retry = Retry.NOT_RETRIABLE
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.code]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": str(self.code),
+            "message": self.message,
+            "retry": str(self.retry),
+            "details": dict(self.details),
+        }
+
+
+class PrahoFailure(Exception):
+    """An expected failure raised across a layer that cannot return a Result."""
+
+    def __init__(self, error: PrahoError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+    @classmethod
+    def of(
+        cls,
+        code: ErrorCode,
+        message: str,
+        retry: Retry = Retry.NOT_RETRIABLE,
+        **details: Any,
+    ) -> PrahoFailure:
+        return cls(PrahoError(code, message, details, retry))
+
+
+@dataclass(frozen=True)
+class Ok(Generic[T]):
+    value: T
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    def unwrap(self) -> T:
+        return self.value
+
+    def map(self, fn: Callable[[T], U]) -> Ok[U]:
+        return Ok(fn(self.value))
+
+
+@dataclass(frozen=True)
+class Err:
+    error: PrahoError
+
+    @property
+    def ok(self) -> bool:
+        return False
+
+    def unwrap(self) -> NoReturn:
+        raise PrahoFailure(self.error)
+
+    def map(self, fn: Callable[[Any], Any]) -> Err:
+        return self
+
+
+Result = Ok[T] | Err
+
+
+def err(
+    code: ErrorCode, message: str, retry: Retry = Retry.NOT_RETRIABLE, **details: Any
+) -> Err:
+    """Shorthand: ``return err(ErrorCode.NOT_FOUND, "No customer 42")``."""
+    return Err(PrahoError(code, message, details, retry))
