@@ -1,0 +1,81 @@
+"""The root command, its global options, and the list of nouns."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+
+from praho_cli import __version__
+
+app = typer.Typer(
+    name="praho",
+    help="Operations toolkit for Virtualmin hosting: billing ledger, provisioning, drift and cron.\n\n"
+    "Example: praho customers add --name 'Acme SRL' --email billing@acme.ro --cui RO18547290",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+# (command name, module under praho_cli.cli.commands). Each module defines `app`; its imports stay light.
+NOUNS: list[tuple[str, str]] = [
+    ("init", "init"),
+    ("config", "config"),
+    ("db", "db"),
+    ("customers", "customers"),
+    ("audit", "audit"),
+    ("help", "help"),
+    ("completion", "completion"),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"praho {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[str | None, typer.Option("--config", help="Config file (default: "
+                      "$XDG_CONFIG_HOME/praho/config.toml, or PRAHO_CONFIG).", metavar="PATH")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Use [profiles.NAME] of the config file "
+                       "(or PRAHO_PROFILE).", metavar="NAME")] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt (also PRAHO_NO_INPUT=1); destructive "
+                        "commands then need --yes.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback for unexpected errors.")] = False,
+    log_format: Annotated[str | None, typer.Option("--log-format", help="text (default) or json: JSON lines "
+                          "on stderr for cron.", metavar="FORMAT")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Name recorded in audit events (default: the "
+                     "OS user).", metavar="NAME")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                       help="Print the version and exit.")] = False,
+) -> None:
+    from praho_cli.cli.context import AppContext
+    from praho_cli.result import ErrorCode, PrahoFailure
+
+    if log_format is not None and log_format.lower() not in ("text", "json"):
+        raise PrahoFailure.of(ErrorCode.INVALID, f"--log-format must be text or json, not {log_format!r}")
+    launch = ctx.obj
+    launch.app = AppContext(
+        launch.env, config=config, profile=profile, no_input=no_input or None, quiet=quiet,
+        verbose=verbose, debug=debug, log_format=log_format.lower() if log_format else None, actor=actor,
+    )
+
+
+def _register() -> None:
+    for name, module_name in NOUNS:
+        module = importlib.import_module(f"praho_cli.cli.commands.{module_name}")
+        if getattr(module, "COMMAND", False):  # a single top-level command (praho init)
+            app.command(name, help=module.run.__doc__)(module.run)
+        else:
+            app.add_typer(module.app, name=name)
+
+
+_register()

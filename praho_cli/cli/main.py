@@ -1,0 +1,115 @@
+"""The one place where failures become exit codes (design.md §2; `praho help exit-codes`).
+
+Expected failures arrive as :class:`PrahoFailure` and print one line on stderr. Usage errors from
+Click print one line and exit 2. Anything else is a bug: one line naming the exception type, and a
+traceback only with ``--debug``. A closed pipe (``praho … | head``) ends the run quietly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from praho_cli.output.streams import Environment
+from praho_cli.result import ErrorCode, PrahoError, PrahoFailure
+
+
+@dataclass
+class Launch:
+    env: Environment
+    app: Any = None  # the AppContext, once the root callback has run
+
+
+def _report(launch: Launch, error: PrahoError) -> None:
+    app = launch.app
+    if app is not None:
+        messages = app.messages
+        messages.error(error.message, event="failed", code=str(error.code), retry=str(error.retry),
+                       exit_code=error.exit_code)
+        if app.verbose and error.details and not app.streams.log_json:
+            for key, value in error.details.items():
+                launch.env.stderr.write(f"  {key}: {value}\n")
+    else:
+        launch.env.stderr.write(f"error: {error.message}\n")
+    launch.env.stderr.flush()
+
+
+def _usage_line(exc: Any) -> str:
+    message = exc.format_message().strip().replace("\n", " ")
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return f"error: {message}{hint}\n"
+
+
+def _quiet_broken_pipe(env: Environment) -> None:
+    # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+    try:
+        if env.stdout is sys.__stdout__ and sys.__stdout__ is not None:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def run(argv: Sequence[str], env: Environment | None = None) -> int:
+    import click
+    import typer
+
+    from praho_cli.cli.app import app
+
+    env = env or Environment()
+    launch = Launch(env)
+    command = typer.main.get_command(app)
+    redirect_out = contextlib.redirect_stdout(env.stdout) if env.stdout is not sys.stdout else contextlib.nullcontext()
+    redirect_err = contextlib.redirect_stderr(env.stderr) if env.stderr is not sys.stderr else contextlib.nullcontext()
+    with redirect_out, redirect_err:
+        try:
+            rv = command.main(args=list(argv), prog_name="praho", standalone_mode=False, obj=launch)
+            return rv if isinstance(rv, int) else 0
+        except PrahoFailure as failure:
+            if launch.app is not None and launch.app.debug:
+                traceback.print_exc(file=env.stderr)
+            _report(launch, failure.error)
+            return failure.error.exit_code
+        except click.exceptions.Exit as exc:
+            return int(exc.exit_code)
+        except click.exceptions.Abort:
+            env.stderr.write("\ninterrupted\n")
+            return 130
+        except click.UsageError as exc:
+            if exc.ctx is not None and getattr(exc.ctx.command, "no_args_is_help", False) and not exc.ctx.args \
+                    and "Missing command" in exc.format_message():
+                env.stdout.write(exc.ctx.get_help() + "\n")
+                return 2
+            env.stderr.write(_usage_line(exc))
+            return 2
+        except click.ClickException as exc:
+            env.stderr.write(f"error: {exc.format_message()}\n")
+            return 2
+        except KeyboardInterrupt:
+            env.stderr.write("\ninterrupted\n")
+            return 130
+        except BrokenPipeError:
+            _quiet_broken_pipe(env)
+            return 0
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug
+            if launch.app is not None and launch.app.debug:
+                traceback.print_exc(file=env.stderr)
+            message = f"unexpected internal error ({type(exc).__name__}); run again with --debug for the traceback"
+            _report(launch, PrahoError(ErrorCode.INTERNAL, message))
+            return 1
+
+
+def main() -> None:
+    try:
+        code = run(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe(Environment())
+        code = 0
+    sys.exit(code)

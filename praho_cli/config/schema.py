@@ -1,0 +1,120 @@
+"""Every setting praho knows, in one table.
+
+The loader validates files against it (an unknown key is an error, not silently ignored),
+``config init`` and ``config.example.toml`` are generated from it, and ``config show`` walks it.
+A key may contain ``*`` for a name chosen by the user (``servers.*.password``).
+
+Secrets (``secret=True``) are never taken from a flag: they come from the environment, from the
+file, or from ``KEY_file`` (a path whose first line is the secret) or ``KEY_command`` (a command
+whose stdout's first line is the secret), and they are redacted wherever settings are shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    description: str
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    example: Any = None
+
+    @property
+    def section(self) -> str:
+        return self.key.rsplit(".", 1)[0] if "." in self.key else ""
+
+    @property
+    def leaf(self) -> str:
+        return self.key.rsplit(".", 1)[-1]
+
+
+OUTPUT_CHOICES = ("table", "json", "jsonl", "csv", "tsv")
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- general -------------------------------------------------------------------------------
+    Setting("database_url", str, "", "Ledger URL. Empty: a SQLite file at $XDG_DATA_HOME/praho/ledger.db. "
+            "PostgreSQL: postgresql+psycopg://user@host:5432/praho (put a password in PGPASSWORD or "
+            "~/.pgpass rather than here).", example="sqlite:////var/lib/praho/ledger.db"),
+    Setting("output", str, "", "Default output format when -o is not given (empty: table on a terminal, "
+            "tsv when piped).", choices=("", *OUTPUT_CHOICES)),
+    Setting("actor", str, "", "Name recorded as the actor in audit events (empty: the OS user)."),
+    Setting("log_format", str, "text", "Messages on stderr: text for people, json for cron (JSON lines).",
+            choices=("text", "json")),
+    Setting("no_input", bool, False, "Never prompt; destructive commands then need --yes."),
+    Setting("sqlite_busy_timeout_ms", int, 30000, "How long a SQLite writer waits for the write lock."),
+    Setting("lock_ttl_seconds", int, 300, "Lease length of a run lock on SQLite; renewed while the run "
+            "lives, taken over by another run once expired."),
+    # --- the seller (billing) -------------------------------------------------------------------
+    Setting("seller.name", str, "", "Legal name printed on invoices.", example="Hosting SRL"),
+    Setting("seller.country", str, "RO", "ISO 3166 country code of the seller."),
+    Setting("seller.vat_id", str, "", "Seller VAT id (RO + CUI for a Romanian VAT payer).", example="RO18547290"),
+    Setting("seller.vat_payer", bool, True, "Whether the seller is registered for VAT."),
+    Setting("seller.reg_com", str, "", "Trade register number (Reg. Com.).", example="J40/372/2002"),
+    Setting("seller.address", str, "", "Registered address."),
+    Setting("seller.iban", str, "", "Bank account printed on invoices."),
+    Setting("seller.bank", str, "", "Bank name printed on invoices."),
+    Setting("seller.email", str, "", "Billing contact e-mail."),
+    # --- billing --------------------------------------------------------------------------------
+    Setting("billing.default_currency", str, "RON", "Currency of new customers and invoices."),
+    Setting("billing.due_days", int, 14, "Days from issue to due date when --due-days is not given."),
+    Setting("billing.rounding", str, "half_up", "Rounding of VAT to the minor unit.",
+            choices=("half_up", "half_even")),
+    Setting("billing.invoice_series", str, "INV", "Series code used for new invoices."),
+    Setting("billing.proforma_series", str, "PRO", "Series code used for new proformas."),
+    Setting("billing.credit_note_series", str, "CN", "Series code used for credit notes."),
+    # --- refunds --------------------------------------------------------------------------------
+    Setting("refunds.command", str, "", "Executable that moves a refund's money (refund JSON on stdin, "
+            "PRAHO_IDEMPOTENCY_KEY in its environment). Empty: refunds are recorded as settled outside praho."),
+    Setting("refunds.command_timeout_seconds", int, 60, "How long the refund command may run."),
+    # --- Virtualmin -----------------------------------------------------------------------------
+    Setting("virtualmin.timeout_seconds", float, 30.0, "Default timeout of one Virtualmin call."),
+    Setting("virtualmin.parallel", int, 8, "How many servers are talked to at once in batch work."),
+    Setting("virtualmin.health_max_age_seconds", int, 900, "A health check older than this does not "
+            "count for placement."),
+    Setting("virtualmin.failure_threshold", int, 3, "Consecutive failed checks before a server is marked failed."),
+    Setting("servers.*.username", str, "root", "Webmin/SSH user for this server."),
+    Setting("servers.*.password", str, "", "Webmin password for this server (HTTP transport).", secret=True),
+    Setting("servers.*.ssh_key_file", str, "", "Private key for the SSH transport."),
+    Setting("servers.*.ssh_key_passphrase", str, "", "Passphrase of the SSH private key.", secret=True),
+    # --- cron -----------------------------------------------------------------------------------
+    Setting("cron.ping_url", str, "", "Healthchecks-style URL pinged at the start and end of `cron run`."),
+    Setting("cron.max_age_hours", int, 26, "`cron status` exits 7 when a task has not succeeded for this long."),
+    Setting("dunning.reminder_after_days", int, 3, "Days past due before the first reminder."),
+    Setting("dunning.suspend_after_days", int, 15, "Days past due before the customer's accounts are suspended."),
+)
+
+SECRET_SUFFIXES = ("_file", "_command")
+
+
+def _matches(pattern: str, key: str) -> bool:
+    p_parts, k_parts = pattern.split("."), key.split(".")
+    if len(p_parts) != len(k_parts):
+        return False
+    return all(p == "*" or p == k for p, k in zip(p_parts, k_parts, strict=True))
+
+
+def find(key: str) -> tuple[Setting, str] | None:
+    """The setting a key refers to, and how: "value", "_file" or "_command" (secret sources)."""
+    for setting in SETTINGS:
+        if _matches(setting.key, key):
+            return setting, "value"
+        if setting.secret:
+            for suffix in SECRET_SUFFIXES:
+                if _matches(setting.key + suffix, key):
+                    return setting, suffix
+    return None
+
+
+def env_name(key: str) -> str:
+    return "PRAHO_" + key.upper().replace(".", "_").replace("-", "_")
+
+
+def is_secret_key(key: str) -> bool:
+    found = find(key)
+    return bool(found and found[0].secret and found[1] == "value")

@@ -1,0 +1,65 @@
+"""Customer queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from praho_cli.ledger.models import Customer
+
+
+def get_by_id(session: Session, customer_id: int) -> Customer | None:
+    return session.get(Customer, customer_id)
+
+
+def get_by_email(session: Session, email: str) -> Customer | None:
+    return session.execute(select(Customer).where(Customer.email == email)).scalar_one_or_none()
+
+
+def insert(session: Session, customer: Customer) -> Customer:
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def iter_customers(
+    session: Session,
+    *,
+    name_contains: str | None = None,
+    email: str | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+) -> Iterator[Customer]:
+    stmt = select(Customer)
+    if name_contains:
+        escaped = name_contains.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(func.lower(Customer.name).like(f"%{escaped}%", escape="\\"))
+    if email:
+        stmt = stmt.where(Customer.email == email)
+    if country:
+        stmt = stmt.where(Customer.country == country)
+    if kind:
+        stmt = stmt.where(Customer.kind == kind)
+    stmt = stmt.order_by(Customer.id)  # type: ignore[arg-type]
+    yield from session.execute(stmt.execution_options(yield_per=500)).scalars()
+
+
+def update_if_version(session: Session, customer_id: int, version: int, values: dict[str, Any]) -> Customer | None:
+    """Compare-and-set on ``version``: None when someone else changed the row first."""
+    done = session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.version == version)
+        .values(**values, version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return None
+    session.expire_all()
+    return session.get(Customer, customer_id)
+
+
+def count(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Customer)).scalar_one())

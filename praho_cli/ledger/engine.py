@@ -1,0 +1,149 @@
+"""The one module that knows how SQLite and PostgreSQL differ.
+
+SQLite: WAL, busy_timeout, foreign keys on, and write transactions opened with ``BEGIN IMMEDIATE``
+(SQLite has no row locks; a deferred transaction that later upgrades to a writer can fail at once
+with SQLITE_BUSY instead of waiting). The driver's own transaction handling is turned off so that
+SQLAlchemy's ``begin`` event decides how each transaction starts.
+
+PostgreSQL: psycopg 3; row locks come from ``SELECT … FOR UPDATE`` in the ledger queries
+(SQLAlchemy drops ``FOR UPDATE`` silently on SQLite, which is why the SQLite path needs IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from praho_cli.result import ErrorCode, PrahoFailure, Retry
+
+WRITE = "praho_write"
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    url: URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+    def writer(self) -> Engine:
+        """An engine view whose transactions start as writers (BEGIN IMMEDIATE on SQLite)."""
+        return self.engine.execution_options(**{WRITE: True})
+
+
+def redact_url(url: URL | str) -> str:
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        return "<unparseable URL>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def parse_url(raw: str) -> URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise PrahoFailure.of(
+            ErrorCode.CONFIG,
+            f"database_url is not a valid database URL: {redact_url(raw)!s} "
+            "(expected sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB)",
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "postgresql" and url.drivername != "postgresql+psycopg":
+        url = url.set(drivername="postgresql+psycopg")
+    if backend not in ("sqlite", "postgresql"):
+        raise PrahoFailure.of(
+            ErrorCode.CONFIG,
+            f"database_url uses {backend!r}; praho supports sqlite and postgresql",
+        )
+    return url
+
+
+def sqlite_url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def open_database(raw_url: str, busy_timeout_ms: int = 30000) -> Database:
+    url = parse_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None, "check_same_thread": False},
+        )
+        _configure_sqlite(engine, busy_timeout_ms)
+    else:
+        engine = create_engine(url, pool_pre_ping=False, connect_args={"connect_timeout": 10})
+    return Database(engine=engine, url=url)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN"
+        conn.exec_driver_sql(mode)
+
+
+def translate_db_error(exc: BaseException, display_url: str) -> PrahoFailure | None:
+    """Connection-level database errors become praho errors (69, 77, 78); others stay bugs."""
+    if not isinstance(exc, OperationalError | DBAPIError):
+        return None
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    if "password authentication failed" in text_ or "no password supplied" in text_ or "permission denied" in text_:
+        return PrahoFailure.of(ErrorCode.REMOTE_AUTH, f"database refused the credentials for {display_url}")
+    if "does not exist" in text_ and "database" in text_:
+        return PrahoFailure.of(ErrorCode.CONFIG, f"database in {display_url} does not exist")
+    if (
+        "connection refused" in text_
+        or "could not connect" in text_
+        or "timeout expired" in text_
+        or "could not translate host name" in text_
+        or "connection failed" in text_
+    ):
+        return PrahoFailure.of(
+            ErrorCode.REMOTE_UNAVAILABLE, f"cannot connect to the database at {display_url}", Retry.RETRIABLE
+        )
+    if "unable to open database file" in text_:
+        return PrahoFailure.of(ErrorCode.CONFIG, f"cannot open the SQLite ledger at {display_url}")
+    if "database is locked" in text_:
+        return PrahoFailure.of(
+            ErrorCode.LOCKED, "the SQLite ledger stayed locked by another writer past busy_timeout", Retry.RETRIABLE
+        )
+    return None
+
+
+def ping(db: Database) -> None:
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        failure = translate_db_error(exc, db.display_url)
+        if failure:
+            raise failure from None
+        raise

@@ -1,0 +1,7 @@
+"""Every table, imported here so that ``SQLModel.metadata`` is complete for migrations and checks."""
+
+from praho_cli.ledger.models import base as base
+from praho_cli.ledger.models.core import AuditEvent, AuditHead, IdempotencyRecord, RunLock
+from praho_cli.ledger.models.customers import Customer
+
+__all__ = ["AuditEvent", "AuditHead", "Customer", "IdempotencyRecord", "RunLock"]

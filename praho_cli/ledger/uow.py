@@ -1,0 +1,88 @@
+"""The unit of work a command owns: one session, one commit (or rollback), bounded replays.
+
+Services add and flush; they never commit. ``run_in_transaction`` commits when the service returns
+``Ok`` and rolls back on ``Err``. A service (or a ledger helper) that lost a race it can only
+recover from by starting over raises :class:`RetryTransaction`; the whole transaction is then
+replayed from the start, up to a few times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from praho_cli.ledger.engine import Database, translate_db_error
+from praho_cli.result import Err, ErrorCode, PrahoFailure, Result, Retry
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 5
+
+
+class RetryTransaction(Exception):
+    """Roll back and run the whole unit of work again."""
+
+
+def _is_retryable_db_error(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "deadlock detected" in text or "could not serialize access" in text
+
+
+@contextmanager
+def read_session(db: Database) -> Iterator[Session]:
+    """A read-only session (deferred BEGIN on SQLite): used for listing and streaming."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        except Exception as exc:
+            failure = translate_db_error(exc, db.display_url)
+            if failure:
+                raise failure from None
+            raise
+        finally:
+            session.rollback()
+
+
+def run_in_transaction(db: Database, work: Callable[[Session], Result[T]]) -> Result[T]:
+    last_error: BaseException | None = None
+    for _attempt in range(MAX_ATTEMPTS):
+        with Session(db.writer(), expire_on_commit=False) as session:
+            try:
+                result: Any = work(session)
+                if result.ok:
+                    session.commit()
+                else:
+                    session.rollback()
+                return result  # type: ignore[no-any-return]
+            except RetryTransaction as exc:
+                session.rollback()
+                last_error = exc
+                continue
+            except IntegrityError as exc:
+                # A concurrent writer inserted the same unique value between our check and our
+                # insert; the replay sees it and answers properly (conflict or idempotent replay).
+                session.rollback()
+                last_error = exc
+                continue
+            except OperationalError as exc:
+                session.rollback()
+                if _is_retryable_db_error(exc):
+                    last_error = exc
+                    continue
+                failure = translate_db_error(exc, db.display_url)
+                if failure:
+                    raise failure from None
+                raise
+            except PrahoFailure:
+                session.rollback()
+                raise
+    return Err(
+        PrahoFailure.of(
+            ErrorCode.CONFLICT,
+            f"gave up after {MAX_ATTEMPTS} attempts: concurrent changes kept conflicting ({type(last_error).__name__})",
+            Retry.RETRIABLE,
+        ).error
+    )

@@ -1,0 +1,204 @@
+"""The one renderer behind ``-o table|json|jsonl|csv|tsv``.
+
+Rows arrive as JSON-ready mappings (ints, strings, bools, None, lists, dicts) shaped by a
+:class:`RecordType`, which is also the documented public contract (docs/json-schemas/). Machine
+formats are written with ``json``/``csv`` directly, never through Rich; json and jsonl stream row by
+row so a list of any size never sits in memory. Rich is imported only to draw a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from praho_cli.output.streams import Streams
+from praho_cli.records import RecordType
+from praho_cli.result import ErrorCode, PrahoFailure
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+
+
+def parse_fields(rtype: RecordType, fields: str | None) -> tuple[str, ...] | None:
+    if fields is None or fields.strip() == "":
+        return None
+    wanted = tuple(f.strip() for f in fields.split(",") if f.strip())
+    unknown = [f for f in wanted if f not in rtype.names]
+    if unknown:
+        raise PrahoFailure.of(
+            ErrorCode.INVALID,
+            f"unknown field {', '.join(repr(u) for u in unknown)} for {rtype.name}; "
+            f"valid fields: {', '.join(rtype.names)}",
+        )
+    return wanted
+
+
+def resolve_format(explicit: str | None, json_flag: bool, streams: Streams) -> str:
+    if json_flag:
+        return "json"
+    fmt = explicit or streams.env.environ.get("PRAHO_OUTPUT") or None
+    if fmt is None:
+        return "table" if streams.env.stdout_isatty else "tsv"
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise PrahoFailure.of(
+            ErrorCode.INVALID, f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _tsv_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def format_minor(amount: int, currency: str | None) -> str:
+    """12100, "RON" -> "121.00 RON" for tables; JSON keeps the integer."""
+    exp = _currency_exponent(currency)
+    sign = "-" if amount < 0 else ""
+    units, minor = divmod(abs(amount), 10**exp) if exp else (abs(amount), 0)
+    body = f"{units:,}" + (f".{minor:0{exp}d}" if exp else "")
+    return f"{sign}{body} {currency}".strip() if currency else f"{sign}{body}"
+
+
+def _currency_exponent(currency: str | None) -> int:
+    if not currency:
+        return 2
+    try:
+        from praho_cli.money import exponent_of  # the ISO 4217 table lives with money
+    except ImportError:  # pragma: no cover - money arrives with billing
+        return 2
+    try:
+        return int(exponent_of(currency))
+    except PrahoFailure:
+        return 2
+
+
+class Renderer:
+    """Bound to one record type, one format and one field selection, validated up front."""
+
+    def __init__(
+        self,
+        streams: Streams,
+        rtype: RecordType,
+        fmt: str | None = None,
+        fields: str | None = None,
+        json_flag: bool = False,
+    ) -> None:
+        self.streams = streams
+        self.rtype = rtype
+        self.format = resolve_format(fmt, json_flag, streams)
+        selected = parse_fields(rtype, fields)
+        self.explicit_fields = selected is not None
+        self.fields: tuple[str, ...] = selected or rtype.names
+        self.table_fields: tuple[str, ...] = selected or tuple(f.name for f in rtype.fields if f.table)
+        self._by_name = {f.name: f for f in rtype.fields}
+
+    @property
+    def out(self) -> Any:
+        return self.streams.env.stdout
+
+    def _project(self, row: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+        return {n: row.get(n) for n in names}
+
+    def one(self, row: Mapping[str, Any]) -> None:
+        fmt = self.format
+        if fmt == "json":
+            self.out.write(json.dumps(self._project(row, self.fields), ensure_ascii=False, indent=2) + "\n")
+        elif fmt == "table":
+            self._table_vertical(row)
+        else:
+            self.many([row])
+            return
+        self.out.flush()
+
+    def many(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        fmt = self.format
+        count = 0
+        out = self.out
+        if fmt == "table":
+            return self._table(rows)
+        if fmt == "json":
+            out.write("[")
+            for row in rows:
+                line = json.dumps(self._project(row, self.fields), ensure_ascii=False)
+                out.write(("\n" if count == 0 else ",\n") + line)
+                count += 1
+            out.write("\n]\n" if count else "]\n")
+        elif fmt == "jsonl":
+            for row in rows:
+                out.write(json.dumps(self._project(row, self.fields), ensure_ascii=False) + "\n")
+                count += 1
+        elif fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(self.fields)
+            for row in rows:
+                writer.writerow([_cell(row.get(n)) for n in self.fields])
+                count += 1
+        else:  # tsv: no header, so `cut -f1` and `while read` work on it directly
+            for row in rows:
+                out.write("\t".join(_tsv_escape(_cell(row.get(n))) for n in self.fields) + "\n")
+                count += 1
+        out.flush()
+        return count
+
+    def _display(self, name: str, row: Mapping[str, Any]) -> str:
+        value = row.get(name)
+        spec = self._by_name[name]
+        if spec.money_currency and isinstance(value, int) and not isinstance(value, bool):
+            return format_minor(value, row.get(spec.money_currency))
+        return _cell(value)
+
+    def _console(self) -> Any:
+        from rich.console import Console
+
+        env = self.streams.env
+        return Console(
+            file=env.stdout,
+            force_terminal=bool(env.stdout_isatty),
+            no_color="NO_COLOR" in env.environ or not env.stdout_isatty,
+            width=env.terminal_width or (None if env.stdout_isatty else 200),
+            highlight=False,
+            soft_wrap=False,
+        )
+
+    def _table(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for name in self.table_fields:
+            table.add_column(name, overflow="fold")
+        count = 0
+        for row in rows:
+            table.add_row(*(self._display(n, row) for n in self.table_fields))
+            count += 1
+        if count == 0:
+            if not self.streams.quiet:
+                self.streams.env.stderr.write(f"No {self.rtype.title.lower()}s.\n")
+            return 0
+        self._console().print(table)
+        return count
+
+    def _table_vertical(self, row: Mapping[str, Any]) -> None:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(box=box.SIMPLE, show_header=False, show_edge=False, pad_edge=False)
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for name in self.fields:
+            table.add_row(name, self._display(name, row))
+        self._console().print(table)

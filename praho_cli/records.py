@@ -1,0 +1,59 @@
+"""Public record types: the field names and JSON types every output format shows.
+
+A service declares the record type of what it returns; the renderer validates ``--fields`` against
+it and docs/json-schemas/ is generated from it (a test keeps the files current). Changing a field's
+name or type is a breaking change for scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # JSON Schema type: string, integer, boolean, array, object; "T|null" when nullable
+    description: str
+    table: bool = True  # part of the default table columns
+    money_currency: str | None = None  # the name of the field holding this minor-units amount's currency
+    enum: tuple[str, ...] = ()
+    format: str | None = None  # JSON Schema format (date-time, date, email)
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    description: str = ""
+    extra_schema: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def json_schema(self) -> dict[str, Any]:
+        props: dict[str, Any] = {}
+        for f in self.fields:
+            types = f.type.split("|")
+            prop: dict[str, Any] = {"type": types[0] if len(types) == 1 else types, "description": f.description}
+            if f.enum:
+                prop["enum"] = list(f.enum) + ([None] if "null" in types else [])
+            if f.format:
+                prop["format"] = f.format
+            if f.name in self.extra_schema:
+                prop.update(self.extra_schema[f.name])
+            props[f.name] = prop
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"https://praho.dev/schemas/{self.name}.json",
+            "title": self.title,
+            "description": self.description,
+            "type": "object",
+            "properties": props,
+            "required": [f.name for f in self.fields],
+            "additionalProperties": False,
+        }

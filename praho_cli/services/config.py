@@ -1,0 +1,79 @@
+"""Showing and changing configuration (the file, not the ledger)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from praho_cli.config import schema
+from praho_cli.config.files import set_value, starter_file, write_private
+from praho_cli.config.settings import Settings, coerce
+from praho_cli.ledger.engine import redact_url
+from praho_cli.records import Field, RecordType
+from praho_cli.result import ErrorCode, Ok, Result, err
+
+SETTING = RecordType(
+    name="setting",
+    title="Setting",
+    fields=(
+        Field("key", "string", "Dotted setting name."),
+        Field("value", "string|integer|number|boolean|null", "Effective value; secrets are shown as ******** "
+              "when set."),
+        Field("source", "string", "Where the value comes from: default, file, profile NAME, env VAR, flag."),
+        Field("secret", "boolean", "Whether the value is a secret (never shown)."),
+    ),
+)
+REDACTED = "********"
+
+
+def _display(key: str, settings: Settings) -> dict[str, Any]:
+    found = schema.find(key)
+    secret = bool(found and found[0].secret and found[1] == "value")
+    if secret:
+        shown: Any = REDACTED if settings.has_secret(key) else None
+        source = settings.source(key) if key in settings.layers else (
+            f"env {schema.env_name(key)}" if settings.has_secret(key) else "default")
+    else:
+        shown = settings.get(key)
+        source = settings.source(key)
+        if key == "database_url" and shown:
+            shown = redact_url(str(shown))
+    return {"key": key, "value": shown, "source": source, "secret": secret}
+
+
+def show(settings: Settings) -> Result[list[dict[str, Any]]]:
+    keys = [s.key for s in schema.SETTINGS if "*" not in s.key]
+    keys += [k for k in settings.configured_keys() if k not in keys]
+    return Ok([_display(k, settings) for k in keys])
+
+
+def get(settings: Settings, key: str) -> Result[dict[str, Any]]:
+    found = schema.find(key)
+    if found is None:
+        return err(ErrorCode.INVALID, f"unknown setting {key!r}; `praho config show` lists them")
+    if "*" in key:
+        return err(ErrorCode.INVALID, f"{key!r} is a pattern; name the server, e.g. servers.web1.username")
+    return Ok(_display(key, settings))
+
+
+def set_(settings: Settings, key: str, raw: str) -> Result[dict[str, Any]]:
+    found = schema.find(key)
+    if found is None:
+        return err(ErrorCode.INVALID, f"unknown setting {key!r}; `praho config show` lists them")
+    setting, how = found
+    if "*" in key:
+        return err(ErrorCode.INVALID, f"{key!r} is a pattern; name the server, e.g. servers.web1.username")
+    if how == "value" and setting.secret:
+        return err(ErrorCode.INVALID, f"{key} is a secret and is never taken from the command line (it would stay "
+                   f"in your shell history); set {key}_file or {key}_command, or {schema.env_name(key)}")
+    value: Any = raw if how != "value" else coerce(setting, raw, "value")
+    set_value(settings.path, key, value, settings.profile)
+    return Ok({"key": key, "value": value, "source": f"profile {settings.profile}" if settings.profile else "file",
+               "secret": False})
+
+
+def init_file(path: Path, force: bool) -> Result[dict[str, Any]]:
+    if path.exists() and not force:
+        return err(ErrorCode.CONFLICT, f"{path} already exists; pass --force to overwrite it")
+    write_private(path, starter_file())
+    return Ok({"path": str(path)})

@@ -1,0 +1,95 @@
+"""Schema administration: init, upgrade, current, check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from praho_cli.ledger import schema
+from praho_cli.ledger.engine import Database, ping
+from praho_cli.records import Field, RecordType
+from praho_cli.result import ErrorCode, Ok, Result, err
+
+SCHEMA_STATUS = RecordType(
+    name="schema_status",
+    title="Schema status",
+    fields=(
+        Field("database", "string", "The ledger URL, password hidden."),
+        Field("backend", "string", "sqlite or postgresql."),
+        Field("current", "string|null", "The revision the ledger is at (null: no schema)."),
+        Field("head", "string", "The revision this praho needs."),
+        Field("up_to_date", "boolean", "current == head."),
+        Field("previous", "string|null", "Revision before this command ran (upgrade, init).", table=False),
+        Field("differences", "array", "Where the live schema differs from praho's models (db check).", table=False),
+    ),
+)
+
+
+def _status(db: Database, previous: str | None = None, differences: list[str] | None = None) -> dict[str, Any]:
+    current = schema.current_revision(db)
+    head = schema.head_revision()
+    return {
+        "database": db.display_url,
+        "backend": db.url.get_backend_name(),
+        "current": current,
+        "head": head,
+        "up_to_date": current == head,
+        "previous": previous,
+        "differences": differences or [],
+    }
+
+
+def upgrade(db: Database) -> Result[dict[str, Any]]:
+    ping(db)
+    before, _after = schema.upgrade(db)
+    return Ok(_status(db, previous=before))
+
+
+def current(db: Database) -> Result[dict[str, Any]]:
+    ping(db)
+    return Ok(_status(db))
+
+
+def check(db: Database) -> Result[dict[str, Any]]:
+    """Exit 7 (differences) when the ledger is behind, or its tables differ from the models."""
+    ping(db)
+    status = _status(db)
+    if status["current"] is None:
+        return err(ErrorCode.DIFFERENCES, "the ledger has no schema; run `praho init`", **status)
+    if not status["up_to_date"]:
+        return err(ErrorCode.DIFFERENCES, f"the ledger is at {status['current']}, praho needs {status['head']}; "
+                   "run `praho db upgrade`", **status)
+    diffs = schema.diff_against_models(db)
+    if diffs:
+        status["differences"] = diffs
+        return err(ErrorCode.DIFFERENCES, f"the ledger's tables differ from praho's models: {'; '.join(diffs)}",
+                   **status)
+    return Ok(status)
+
+
+# Steps that fill a new ledger with default data, as "module:function" taking (session, ctx) and
+# returning a Result; each feature adds its own (billing: the default document series).
+INIT_STEPS: list[str] = []
+
+
+def ensure_config_file(path: Any) -> str | None:
+    from praho_cli.services.config import init_file
+
+    result = init_file(path, force=False)
+    return str(path) if result.ok else None
+
+
+def initialize(db: Database, make_ctx: Any) -> Result[dict[str, Any]]:
+    import importlib
+
+    from praho_cli.ledger.uow import run_in_transaction
+
+    ping(db)
+    before, _ = schema.upgrade(db)
+    ctx = make_ctx()
+    for step in INIT_STEPS:
+        module_name, func_name = step.split(":")
+        func = getattr(importlib.import_module(module_name), func_name)
+        result = run_in_transaction(db, lambda session, f=func: f(session, ctx))
+        if not result.ok:
+            return result
+    return Ok(_status(db, previous=before))
