@@ -73,6 +73,7 @@ class SshTransport:
         self.conn = conn
         self.server = conn.name
         self._client: paramiko.SSHClient | None = None
+        self.sleep = time.sleep
 
     def __repr__(self) -> str:
         return f"SshTransport(server={self.server!r}, endpoint={self.conn.endpoint!r})"
@@ -200,7 +201,7 @@ class SshTransport:
                     raise
                 log.info("retrying %s on %s after: %s", program, self.server, failure.error.message)
                 self.close()
-                time.sleep(min(0.25 * 2**attempt, 2.0))
+                self.sleep(min(0.25 * 2**attempt, 2.0))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, program: str, params: Params, mutating: bool) -> RemoteReply:
