@@ -20,7 +20,7 @@ from praho_cli.virtualmin.simulator.server import SimServer, serve
 from praho_cli.virtualmin.simulator.state import SimState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
-from vm_lifecycle import run_lifecycle, run_read_checks  # noqa: E402
+from vm_lifecycle import run_lifecycle, run_read_checks
 
 SIM_PASSWORD = "Sim-p4ss&+%=#"  # characters that break unencoded clients (protocol §4.4)
 
