@@ -81,6 +81,10 @@ def currency_exponent(currency: str) -> int:
                        currency=currency) from None
 
 
+# The name the output renderer asks for.
+exponent_of = currency_exponent
+
+
 def normalize_currency(currency: str) -> str:
     """Upper-case, validated ISO 4217 code."""
     code = currency.strip().upper()

@@ -68,7 +68,9 @@ def check(db: Database) -> Result[dict[str, Any]]:
 
 # Steps that fill a new ledger with default data, as "module:function" taking (session, ctx) and
 # returning a Result; each feature adds its own (billing: the default document series).
-INIT_STEPS: list[str] = []
+INIT_STEPS: list[str] = [
+    "praho_cli.services.series:ensure_default_series",
+]
 
 
 def ensure_config_file(path: Any) -> str | None:

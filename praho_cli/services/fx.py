@@ -1,0 +1,94 @@
+"""Exchange rates (RON per unit of a foreign currency), frozen into invoices by tax point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from praho_cli.billing.fx import REPORTING_CURRENCY, FxRate, rate_for
+from praho_cli.ledger import audit
+from praho_cli.ledger.models.base import iso
+from praho_cli.ledger.models.billing import FxRateRow
+from praho_cli.money import normalize_currency
+from praho_cli.records import Field, RecordType
+from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
+from praho_cli.services.context import ServiceContext
+
+FX_RATE = RecordType(
+    name="fx_rate",
+    title="Exchange rate",
+    description="RON for one unit of a currency on a day, from a source (e.g. BNR).",
+    fields=(
+        Field("currency", "string", "ISO 4217 code of the foreign currency."),
+        Field("date", "string", "Day the rate was published for.", format="date"),
+        Field("rate", "string", "RON per one unit, as a decimal string (\"4.9750\")."),
+        Field("source", "string", "Who published the rate."),
+        Field("created_at", "string", "When it was recorded (UTC).", table=False, format="date-time"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FxInput:
+    currency: str
+    rate: Decimal
+    day: date
+    source: str = "BNR"
+
+
+def to_public(row: FxRateRow) -> dict[str, Any]:
+    return {"currency": row.currency, "date": row.day.isoformat(), "rate": row.rate, "source": row.source,
+            "created_at": iso(row.created_at)}
+
+
+def set_fx(session: Session, ctx: ServiceContext, data: FxInput) -> Result[dict[str, Any]]:
+    """Record a rate. The same rate again is a no-op; a different rate for a day already recorded is
+    a conflict: invoices may have frozen the first one."""
+    try:
+        currency = normalize_currency(data.currency)
+    except PrahoFailure as failure:
+        return Err(failure.error)
+    if currency == REPORTING_CURRENCY:
+        return err(ErrorCode.INVALID, f"{REPORTING_CURRENCY} is the reporting currency; its rate is 1")
+    source = data.source.strip()
+    if not source or len(source) > 50:
+        return err(ErrorCode.INVALID, "source: 1 to 50 characters")
+    existing = session.execute(
+        select(FxRateRow).where(FxRateRow.currency == currency, FxRateRow.day == data.day)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if Decimal(existing.rate) == data.rate and existing.source == source:
+            return Ok(to_public(existing))
+        return err(ErrorCode.CONFLICT, f"{currency} already has rate {existing.rate} ({existing.source}) "
+                   f"on {data.day.isoformat()}")
+    row = FxRateRow(currency=currency, day=data.day, rate=str(data.rate), source=source, created_at=ctx.now())
+    session.add(row)
+    session.flush()
+    public = to_public(row)
+    audit.append(session, ts=row.created_at, actor=ctx.actor, action="fx_rate.create", entity_type="fx_rate",
+                 entity_id=f"{currency}/{public['date']}", after=public)
+    return Ok(public)
+
+
+def list_fx(session: Session, currency: str | None = None) -> Result[Iterator[dict[str, Any]]]:
+    stmt = select(FxRateRow).order_by(FxRateRow.currency, FxRateRow.day.desc())  # type: ignore[attr-defined]
+    if currency:
+        stmt = stmt.where(FxRateRow.currency == currency.strip().upper())
+    rows = list(session.execute(stmt).scalars())
+    return Ok(to_public(r) for r in rows)
+
+
+def rate_on(session: Session, currency: str, tax_point: date) -> FxRate:
+    """The latest rate on or before ``tax_point`` (raises ``invalid`` when there is none)."""
+    row = session.execute(
+        select(FxRateRow).where(FxRateRow.currency == currency, FxRateRow.day <= tax_point)
+        .order_by(FxRateRow.day.desc()).limit(1)  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    candidates = [FxRate(row.currency, Decimal(row.rate), row.day, row.source)] if row else []
+    return rate_for(candidates, currency, tax_point)

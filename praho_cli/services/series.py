@@ -1,0 +1,266 @@
+"""Document series and gapless numbering (design.md §6).
+
+A number is taken from the series' counter row for the fiscal year, locked and incremented inside
+the transaction that issues the document. If that transaction rolls back (or its process is
+killed), the increment rolls back with it: the next issuer gets the same number, so no gap can
+appear. PostgreSQL locks the row with ``SELECT … FOR UPDATE``; on SQLite the unit of work already
+opened the transaction with ``BEGIN IMMEDIATE``, which holds the database's single write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from praho_cli.billing.numbering import (
+    DEFAULT_TEMPLATE,
+    DocumentKind,
+    NumberParts,
+    counter_year,
+    find_gaps,
+    render_number,
+    validate_series_code,
+    validate_template,
+)
+from praho_cli.ledger import audit
+from praho_cli.ledger.models.base import iso
+from praho_cli.ledger.models.billing import BillingDocument, DocumentSeries, SeriesCounter
+from praho_cli.records import Field, RecordType
+from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
+from praho_cli.services.context import ServiceContext
+
+SERIES = RecordType(
+    name="series",
+    title="Document series",
+    description="A numbering series for invoices, proformas or credit notes.",
+    fields=(
+        Field("code", "string", "Series code, printed in the number."),
+        Field("kind", "string", "Documents numbered by this series.", enum=tuple(k.value for k in DocumentKind)),
+        Field("template", "string", "Number format; fields {series}, {year}, {number}."),
+        Field("yearly_reset", "boolean", "Whether the counter restarts at start_number each fiscal year."),
+        Field("start_number", "integer", "First number of the series (of each year when yearly_reset)."),
+        Field("is_default", "boolean", "Whether new documents of this kind use this series."),
+        Field("counters", "array", "Last number given, per fiscal year (year 0: a series that never restarts).",
+              table=False),
+        Field("created_at", "string", "When the series was added (UTC).", table=False, format="date-time"),
+    ),
+    extra_schema={"counters": {"items": {
+        "type": "object", "additionalProperties": False, "required": ["year", "last_number"],
+        "properties": {"year": {"type": "integer"}, "last_number": {"type": "integer"}},
+    }}},
+)
+
+SERIES_AUDIT = RecordType(
+    name="series_audit",
+    title="Series audit finding",
+    description="Gaps and duplicates of one series in one fiscal year (`invoices series-audit`).",
+    fields=(
+        Field("series", "string", "Series code."),
+        Field("year", "integer", "Fiscal year (0: a series that never restarts)."),
+        Field("issued", "integer", "Documents carrying a number in this series and year."),
+        Field("first_number", "integer|null", "Lowest number issued."),
+        Field("last_number", "integer|null", "Highest number issued."),
+        Field("counter", "integer|null", "The counter's last number; must equal last_number."),
+        Field("missing", "array", "Numbers never issued between the start number and last_number."),
+        Field("duplicates", "array", "Numbers issued more than once."),
+        Field("ok", "boolean", "True when there is no gap, no duplicate and the counter agrees."),
+    ),
+    extra_schema={"missing": {"items": {"type": "integer"}}, "duplicates": {"items": {"type": "integer"}}},
+)
+
+DEFAULT_SETTING = {
+    DocumentKind.INVOICE: "billing.invoice_series",
+    DocumentKind.PROFORMA: "billing.proforma_series",
+    DocumentKind.CREDIT_NOTE: "billing.credit_note_series",
+}
+FALLBACK_CODES = {DocumentKind.INVOICE: "INV", DocumentKind.PROFORMA: "PRO", DocumentKind.CREDIT_NOTE: "CN"}
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    code: str
+    kind: str
+    template: str = DEFAULT_TEMPLATE
+    yearly_reset: bool = True
+    start_number: int = 1
+
+
+def default_code(ctx: ServiceContext, kind: DocumentKind) -> str:
+    return str(ctx.setting(DEFAULT_SETTING[kind]) or FALLBACK_CODES[kind])
+
+
+def _counters(session: Session, series_id: int) -> list[dict[str, int]]:
+    rows = session.execute(
+        select(SeriesCounter).where(SeriesCounter.series_id == series_id).order_by(SeriesCounter.year)
+    ).scalars()
+    return [{"year": c.year, "last_number": c.last_number} for c in rows]
+
+
+def to_public(session: Session, ctx: ServiceContext, series: DocumentSeries) -> dict[str, Any]:
+    return {
+        "code": series.code,
+        "kind": series.kind,
+        "template": series.template,
+        "yearly_reset": series.yearly_reset,
+        "start_number": series.start_number,
+        "is_default": default_code(ctx, DocumentKind(series.kind)) == series.code,
+        "counters": _counters(session, series.id or 0),
+        "created_at": iso(series.created_at),
+    }
+
+
+def get_series(session: Session, code: str) -> DocumentSeries | None:
+    return session.execute(select(DocumentSeries).where(DocumentSeries.code == code)).scalar_one_or_none()
+
+
+def find_series(session: Session, code: str, kind: DocumentKind | None = None) -> Result[DocumentSeries]:
+    series = get_series(session, code)
+    if series is None:
+        return err(ErrorCode.NOT_FOUND, f"no series {code!r} (see `praho series list`)")
+    if kind is not None and series.kind != kind.value:
+        return err(ErrorCode.INVALID, f"series {code} numbers {series.kind} documents, not {kind.value}")
+    return Ok(series)
+
+
+def _insert(session: Session, ctx: ServiceContext, data: SeriesInput) -> Result[DocumentSeries]:
+    try:
+        code = validate_series_code(data.code.strip())
+        kind = DocumentKind(data.kind)
+        template = validate_template(data.template, yearly_reset=data.yearly_reset)
+    except PrahoFailure as failure:
+        return Err(failure.error)
+    except ValueError:
+        return err(ErrorCode.INVALID, f"kind: must be one of {', '.join(k.value for k in DocumentKind)}, "
+                   f"not {data.kind!r}", field="kind")
+    if data.start_number < 1:
+        return err(ErrorCode.INVALID, "start number must be 1 or more", field="start_number")
+    if get_series(session, code) is not None:
+        return err(ErrorCode.CONFLICT, f"series {code} already exists")
+    now = ctx.now()
+    series = DocumentSeries(code=code, kind=kind.value, template=template, yearly_reset=data.yearly_reset,
+                            start_number=data.start_number, created_at=now, updated_at=now)
+    session.add(series)
+    session.flush()
+    audit.append(session, ts=now, actor=ctx.actor, action="series.create", entity_type="series",
+                 entity_id=code, after={"code": code, "kind": kind.value, "template": template,
+                                        "yearly_reset": data.yearly_reset, "start_number": data.start_number})
+    return Ok(series)
+
+
+def add_series(session: Session, ctx: ServiceContext, data: SeriesInput) -> Result[dict[str, Any]]:
+    return _insert(session, ctx, data).map(lambda s: to_public(session, ctx, s))
+
+
+def list_series(session: Session, ctx: ServiceContext, kind: str | None = None) -> Result[Iterator[dict[str, Any]]]:
+    stmt = select(DocumentSeries).order_by(DocumentSeries.kind, DocumentSeries.code)
+    if kind:
+        stmt = stmt.where(DocumentSeries.kind == kind)
+    rows = list(session.execute(stmt).scalars())
+    return Ok(to_public(session, ctx, s) for s in rows)
+
+
+def show_series(session: Session, ctx: ServiceContext, code: str) -> Result[dict[str, Any]]:
+    return find_series(session, code).map(lambda s: to_public(session, ctx, s))
+
+
+def ensure_default_series(session: Session, ctx: ServiceContext) -> Result[list[str]]:
+    """Create the configured default series of each kind that does not exist yet (a `praho init` step).
+
+    Returns the codes created; running it again creates nothing.
+    """
+    created = []
+    for kind in DocumentKind:
+        code = default_code(ctx, kind)
+        if get_series(session, code) is None:
+            inserted = _insert(session, ctx, SeriesInput(code=code, kind=kind.value))
+            if isinstance(inserted, Err):
+                return inserted
+            created.append(code)
+    return Ok(created)
+
+
+def series_for_new_document(
+    session: Session, ctx: ServiceContext, kind: DocumentKind, code: str | None
+) -> Result[DocumentSeries]:
+    """The series a new document uses: the one named, or the configured default (created on first use)."""
+    if code:
+        return find_series(session, code, kind)
+    found = get_series(session, default_code(ctx, kind))
+    if found is None:
+        ensured = ensure_default_series(session, ctx)
+        if isinstance(ensured, Err):
+            return ensured
+        found = get_series(session, default_code(ctx, kind))
+    if found is None or found.kind != kind.value:
+        return err(ErrorCode.CONFIG, f"{DEFAULT_SETTING[kind]} names series {default_code(ctx, kind)!r}, "
+                   f"which is not a {kind.value} series")
+    return Ok(found)
+
+
+def take_number(session: Session, series: DocumentSeries, issue_date: date) -> tuple[NumberParts, str]:
+    """Lock the counter of ``series`` for ``issue_date``'s fiscal year and take the next number.
+
+    Call it as late as possible in the issuing transaction: the row stays locked until commit, and
+    every other issuer in the series waits for it.
+    """
+    year = counter_year(issue_date, series.yearly_reset)
+    series_id = series.id or 0
+    counter = session.execute(
+        select(SeriesCounter)
+        .where(SeriesCounter.series_id == series_id, SeriesCounter.year == year)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        # First document of the year. A concurrent first issuer inserting the same key makes the
+        # flush fail with an IntegrityError; the unit of work replays the transaction, which then
+        # finds (and locks) the row.
+        counter = SeriesCounter(series_id=series_id, year=year, last_number=series.start_number - 1)
+        session.add(counter)
+    counter.last_number += 1
+    session.flush()
+    parts = NumberParts(series.code, issue_date.year, counter.last_number)
+    return parts, render_number(series.template, parts)
+
+
+def audit_series(session: Session, code: str | None = None, year: int | None = None) -> Result[list[dict[str, Any]]]:
+    """Gaps and duplicates per series and fiscal year, and whether each counter agrees."""
+    stmt = select(DocumentSeries).order_by(DocumentSeries.code)
+    if code:
+        found = find_series(session, code)
+        if isinstance(found, Err):
+            return found
+        stmt = stmt.where(DocumentSeries.code == code)
+    findings = []
+    for series in session.execute(stmt).scalars().all():
+        keys = {c["year"] for c in _counters(session, series.id or 0)}
+        years_stmt = select(BillingDocument.fiscal_year).where(
+            BillingDocument.series_id == series.id, BillingDocument.number.is_not(None)  # type: ignore[union-attr]
+        ).distinct()
+        keys |= {y for (y,) in session.execute(years_stmt) if y is not None}
+        counters = {c["year"]: c["last_number"] for c in _counters(session, series.id or 0)}
+        for key in sorted(keys):
+            if year is not None and key not in (year, 0):
+                continue
+            numbers = [n for (n,) in session.execute(
+                select(BillingDocument.number).where(
+                    BillingDocument.series_id == series.id, BillingDocument.fiscal_year == key,
+                    BillingDocument.number.is_not(None),  # type: ignore[union-attr]
+                ).order_by(BillingDocument.number)
+            )]
+            missing, duplicates = find_gaps(numbers, series.start_number)
+            counter = counters.get(key)
+            highest = numbers[-1] if numbers else None
+            counter_ok = counter == highest or (counter == series.start_number - 1 and highest is None)
+            findings.append({
+                "series": series.code, "year": key, "issued": len(numbers),
+                "first_number": numbers[0] if numbers else None, "last_number": highest,
+                "counter": counter, "missing": missing, "duplicates": duplicates,
+                "ok": not missing and not duplicates and counter_ok,
+            })
+    return Ok(findings)
+
