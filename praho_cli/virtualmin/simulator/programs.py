@@ -293,7 +293,7 @@ def _row(widths: Sequence[int], cells: Sequence[str]) -> str:
     return " ".join(f"{cell[:w]:<{w}}" for w, cell in zip(widths, cells, strict=True)) + "\n"
 
 
-def _table(widths: Sequence[int], header: Sequence[str], rows: list[Sequence[str]]) -> str:
+def _table(widths: Sequence[int], header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     out = _row(widths, header) + " ".join("-" * w for w in widths) + "\n"
     return out + "".join(_row(widths, row) for row in rows)
 
