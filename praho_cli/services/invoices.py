@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
@@ -423,9 +423,7 @@ def _price_draft(
 
 
 def _write_lines(session: Session, document: BillingDocument, lines: Sequence[PricedLine]) -> None:
-    for old in _lines(session, document.id or 0):
-        session.delete(old)
-    session.flush()
+    session.execute(delete(DocumentLine).where(DocumentLine.document_id == document.id))  # type: ignore[arg-type]
     for position, line in enumerate(lines, start=1):
         session.add(DocumentLine(
             document_id=document.id or 0, position=position, description=line.description,
@@ -551,8 +549,7 @@ def delete_draft(session: Session, ctx: ServiceContext, kind: DocumentKind, ref:
         return found
     document = found.value
     before = detail(session, document)
-    for line in _lines(session, document.id or 0):
-        session.delete(line)
+    session.execute(delete(DocumentLine).where(DocumentLine.document_id == document.id))  # type: ignore[arg-type]
     session.delete(document)
     session.flush()
     audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.delete", entity_type=kind.value,
