@@ -41,7 +41,7 @@ class RecordType:
             types = f.type.split("|")
             prop: dict[str, Any] = {"type": types[0] if len(types) == 1 else types, "description": f.description}
             if f.enum:
-                prop["enum"] = list(f.enum) + ([None] if "null" in types else [])
+                prop["enum"] = sorted(f.enum) + ([None] if "null" in types else [])  # stable across runs
             if f.format:
                 prop["format"] = f.format
             if f.name in self.extra_schema:

@@ -56,13 +56,35 @@ def _quiet_broken_pipe(env: Environment) -> None:
         pass
 
 
+class _ClickExceptions:
+    """typer >= 0.29 ships its own copy of click: its usage errors live in typer._click, and its
+    Exit/Abort in typer.exceptions. Catching the standalone click's classes would miss them all."""
+
+    def __init__(self) -> None:
+        import typer.exceptions as typer_exc
+        from typer._click import exceptions as click_exc
+
+        self.Exit = typer_exc.Exit
+        self.Abort = typer_exc.Abort
+        self.UsageError = click_exc.UsageError
+        self.ClickException = click_exc.ClickException
+
+
+def _click_exceptions() -> _ClickExceptions:
+    return _ClickExceptions()
+
+
 def run(argv: Sequence[str], env: Environment | None = None) -> int:
-    import click
     import typer
 
     from praho_cli.cli.app import app
 
+    click = _click_exceptions()
     env = env or Environment()
+    if "_PRAHO_COMPLETE" in env.environ:
+        from typer.completion import completion_init
+
+        completion_init()
     launch = Launch(env)
     command = typer.main.get_command(app)
     redirect_out = contextlib.redirect_stdout(env.stdout) if env.stdout is not sys.stdout else contextlib.nullcontext()
@@ -76,15 +98,15 @@ def run(argv: Sequence[str], env: Environment | None = None) -> int:
                 traceback.print_exc(file=env.stderr)
             _report(launch, failure.error)
             return failure.error.exit_code
-        except click.exceptions.Exit as exc:
+        except click.Exit as exc:
             return int(exc.exit_code)
-        except click.exceptions.Abort:
+        except click.Abort:
             env.stderr.write("\ninterrupted\n")
             return 130
         except click.UsageError as exc:
-            if exc.ctx is not None and getattr(exc.ctx.command, "no_args_is_help", False) and not exc.ctx.args \
-                    and "Missing command" in exc.format_message():
-                env.stdout.write(exc.ctx.get_help() + "\n")
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # `praho customers` alone: the help is the answer, but it is not data (stderr, exit 2).
+                env.stderr.write(exc.format_message().rstrip() + "\n")
                 return 2
             env.stderr.write(_usage_line(exc))
             return 2
@@ -97,7 +119,7 @@ def run(argv: Sequence[str], env: Environment | None = None) -> int:
         except BrokenPipeError:
             _quiet_broken_pipe(env)
             return 0
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug
+        except Exception as exc:
             if launch.app is not None and launch.app.debug:
                 traceback.print_exc(file=env.stderr)
             message = f"unexpected internal error ({type(exc).__name__}); run again with --debug for the traceback"

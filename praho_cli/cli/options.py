@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
@@ -41,7 +41,7 @@ IdempotencyKey = Annotated[
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
 Wait = Annotated[
     float,
-    typer.Option("--wait", help="When another run holds the lock, wait up to SECONDS for it (default: exit 75 at once).",
+    typer.Option("--wait", help="When another run holds the lock, wait up to SECONDS (default: exit 75 at once).",
                  metavar="SECONDS", min=0),
 ]
 

@@ -44,11 +44,11 @@ def _config_error(message: str, **details: Any) -> PrahoFailure:
     return PrahoFailure.of(ErrorCode.CONFIG, message, **details)
 
 
-def coerce(setting: schema.Setting, raw: Any, where: str) -> Any:
-    """Check a value from a file (typed) or the environment (a string) against its setting."""
+def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False) -> Any:
+    """Check a value from a file (``typed``: TOML already has types) or from text (env, flags)."""
     expected = setting.type
     value = raw
-    if isinstance(raw, str) and expected is not str:
+    if isinstance(raw, str) and expected is not str and not typed:
         text = raw.strip().lower()
         try:
             if expected is bool:
@@ -103,7 +103,7 @@ def _check_table(path: Path, text: str, table: Mapping[str, Any], where: str) ->
         if found is None:
             raise _config_error(f"{at}: unknown setting {key!r}{where}{_suggest(key)}", file=str(path))
         setting, how = found
-        values[key] = raw if how != "value" else coerce(setting, raw, at)
+        values[key] = raw if how != "value" else coerce(setting, raw, at, typed=True)
         if how != "value" and not isinstance(raw, str):
             raise _config_error(f"{at}: {key} must be a string")
     return values

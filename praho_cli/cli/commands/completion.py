@@ -13,17 +13,14 @@ app = typer.Typer(help="Shell completion scripts.", no_args_is_help=True)
 
 def script(shell: str) -> str:
     """The completion script for a shell; completions/ in the repository holds these, generated."""
-    from click.shell_completion import get_completion_class
+    from typer.completion import get_completion_script
 
-    from praho_cli.cli.app import app as root
+    from praho_cli.result import ErrorCode, PrahoFailure
 
-    cls = get_completion_class(shell)
-    if cls is None:
-        from praho_cli.result import ErrorCode, PrahoFailure
-
+    if shell not in ("bash", "zsh", "fish"):
         raise PrahoFailure.of(ErrorCode.INVALID, f"no completion for {shell!r}; choose bash, zsh or fish")
-    command = typer.main.get_command(root)
-    return cls(command, {}, "praho", "_PRAHO_COMPLETE").source()
+    # The scripts call praho back with _PRAHO_COMPLETE set; main.py answers without touching the ledger.
+    return get_completion_script(prog_name="praho", complete_var="_PRAHO_COMPLETE", shell=shell) + "\n"
 
 
 @app.command("show")

@@ -17,7 +17,7 @@ Country = Annotated[str | None, typer.Option("--country", help="ISO 3166 country
 Address = Annotated[str | None, typer.Option("--address", help="Street address.")]
 City = Annotated[str | None, typer.Option("--city", help="City.")]
 Postal = Annotated[str | None, typer.Option("--postal-code", help="Postal code.")]
-Currency = Annotated[str | None, typer.Option("--currency", help="Billing currency (default billing.default_currency).")]
+Currency = Annotated[str | None, typer.Option("--currency", help="Billing currency (billing.default_currency).")]
 Cui = Annotated[str | None, typer.Option("--cui", help="Romanian CUI/CIF; with RO in front for a VAT payer.")]
 RegCom = Annotated[str | None, typer.Option("--reg-com", help="Trade register number, e.g. J40/372/2002.")]
 Cnp = Annotated[str | None, typer.Option("--cnp", help="Romanian CNP (individuals).")]

@@ -1,0 +1,1 @@
+complete --command praho --no-files --arguments "(env _PRAHO_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) praho)" --condition "env _PRAHO_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) praho"

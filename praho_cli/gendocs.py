@@ -1,0 +1,59 @@
+"""Regenerate the files derived from the code: config.example.toml, completions/, docs/json-schemas/.
+
+Run ``python -m praho_cli.gendocs`` after changing settings, commands or record types; a test fails
+while any of these files is out of date.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+
+from praho_cli.records import RecordType
+
+ROOT = Path(__file__).resolve().parents[1]
+SHELLS = ("bash", "zsh", "fish")
+
+
+def record_types() -> dict[str, RecordType]:
+    """Every RecordType declared at module level in praho_cli.services."""
+    import praho_cli.services as services
+
+    found: dict[str, RecordType] = {}
+    for info in pkgutil.iter_modules(services.__path__):
+        module = importlib.import_module(f"praho_cli.services.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, RecordType):
+                found[value.name] = value
+    return dict(sorted(found.items()))
+
+
+def expected_files() -> dict[Path, str]:
+    from praho_cli.cli.commands.completion import script
+    from praho_cli.config.files import starter_file
+
+    files: dict[Path, str] = {ROOT / "config.example.toml": starter_file()}
+    for shell in SHELLS:
+        files[ROOT / "completions" / f"praho.{shell}"] = script(shell)
+    for name, rtype in record_types().items():
+        files[ROOT / "docs" / "json-schemas" / f"{name}.json"] = json.dumps(rtype.json_schema(), indent=2) + "\n"
+    return files
+
+
+def stale_files() -> list[Path]:
+    return [path for path, text in expected_files().items() if not path.exists() or path.read_text() != text]
+
+
+def main() -> None:
+    for path, text in expected_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            sys.stderr.write(f"wrote {path.relative_to(ROOT)}\n")
+
+
+if __name__ == "__main__":
+    main()

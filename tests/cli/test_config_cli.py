@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+
+
+def test_init_show_get_set_round_trip(cli):
+    r = cli("config", "init")
+    assert r.exit_code == 0, r.stderr
+    path = cli.home / "config" / "praho" / "config.toml"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    again = cli("config", "init")
+    assert again.exit_code == 5 and "already exists; pass --force" in again.stderr
+    assert cli("config", "init", "--force").exit_code == 0
+    assert cli("config", "path").stdout == f"{path}\n"
+    assert cli("config", "set", "billing.due_days", "30").exit_code == 0
+    assert cli("config", "get", "billing.due_days").stdout == "30\n"
+    assert tomllib.loads(path.read_text())["billing"]["due_days"] == 30
+    row = cli("config", "get", "billing.due_days", "--json").json()
+    assert row == {"key": "billing.due_days", "value": 30, "source": "file", "secret": False}
+    env_row = cli("config", "get", "billing.due_days", "--json", env={"PRAHO_BILLING_DUE_DAYS": "9"}).json()
+    assert env_row["value"] == 9 and env_row["source"] == "env PRAHO_BILLING_DUE_DAYS"
+
+
+def test_show_redacts_secrets_and_database_passwords(cli, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[servers.web1]\npassword = "hunter2"\n')
+    cfg.chmod(0o600)
+    r = cli("--config", str(cfg), "config", "show", "-o", "json",
+            env={"PRAHO_DATABASE_URL": "postgresql+psycopg://praho:s3cret@db:5432/praho"})
+    assert r.exit_code == 0, r.stderr
+    rows = {row["key"]: row for row in r.json()}
+    assert rows["servers.web1.password"] == {"key": "servers.web1.password", "value": "********", "source": "file",
+                                             "secret": True}
+    assert rows["database_url"]["value"] == "postgresql+psycopg://praho:***@db:5432/praho"
+    assert "hunter2" not in r.stdout + r.stderr and "s3cret" not in r.stdout + r.stderr
+
+
+def test_secret_values_are_refused_on_the_command_line(cli):
+    r = cli("config", "set", "servers.web1.password", "hunter2")
+    assert r.exit_code == 2
+    assert "never taken from the command line" in r.stderr and "hunter2" not in r.stderr
+    ok = cli("config", "set", "servers.web1.password_command", "pass show vmin/web1")
+    assert ok.exit_code == 0
+
+
+def test_set_rejects_unknown_keys_and_bad_values(cli):
+    assert cli("config", "set", "billing.colour", "red").exit_code == 2
+    bad = cli("config", "set", "billing.due_days", "soon")
+    assert (bad.exit_code, bad.stderr) == (78, "error: value: billing.due_days must be int, got 'soon'\n")
+
+
+def test_malformed_config_file_exits_78_with_file_and_line(cli, tmp_path):
+    cfg = tmp_path / "broken.toml"
+    cfg.write_text("[billing\ndue_days = 3\n")
+    r = cli("--config", str(cfg), "customers", "list")
+    assert r.exit_code == 78
+    assert r.stderr.startswith(f"error: {cfg}:1: ")
+    assert r.stderr.count("\n") == 1
+
+
+def test_profiles_select_settings(cli, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[profiles.eu.billing]\ndefault_currency = "EUR"\n')
+    r = cli("--config", str(cfg), "--profile", "eu", "config", "get", "billing.default_currency")
+    assert r.stdout == "EUR\n"
+    r = cli("--config", str(cfg), "config", "get", "billing.default_currency", env={"PRAHO_PROFILE": "eu"})
+    assert r.stdout == "EUR\n"
+    missing = cli("--config", str(cfg), "--profile", "us", "config", "show")
+    assert missing.exit_code == 78 and "no profile 'us'" in missing.stderr

@@ -1,0 +1,154 @@
+"""The ledger on SQLite and PostgreSQL: migrations, customers, the audit chain, idempotency."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from praho_cli.ledger import schema
+from praho_cli.ledger.engine import open_database
+from praho_cli.ledger.uow import run_in_transaction
+from praho_cli.services import audit as audit_service
+from praho_cli.services import customers, ledger_admin
+from praho_cli.services.context import ServiceContext
+from tests.conftest import FIXED_NOW, Cli, table_dump
+
+CTX = ServiceContext(now=lambda: FIXED_NOW, actor="tester")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return request.getfixturevalue("pg_empty_url")
+
+
+def test_migrations_from_empty_reach_head_and_match_the_models(empty_url):
+    db = open_database(empty_url)
+    assert schema.current_revision(db) is None
+    before, after = schema.upgrade(db)
+    assert (before, after) == (None, schema.head_revision())
+    assert ledger_admin.check(db).ok, ledger_admin.check(db)
+    assert schema.diff_against_models(db) == []
+    again = schema.upgrade(db)  # idempotent
+    assert again == (schema.head_revision(), schema.head_revision())
+    db.engine.dispose()
+
+
+def test_head_revision_agrees_with_alembic():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(schema.MIGRATIONS))
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    assert heads == [schema.head_revision()]
+
+
+def test_db_commands(cli_any):
+    current = cli_any("db", "current", "--json").json()
+    assert current["up_to_date"] is True and current["current"] == schema.head_revision()
+    assert cli_any("db", "check").exit_code == 0
+    assert cli_any("db", "upgrade", "--json").json()["previous"] == schema.head_revision()
+
+
+def test_init_on_a_fresh_machine(empty_url, tmp_path):
+    cli = Cli(home=tmp_path / "h", database_url=empty_url, clock=lambda: FIXED_NOW, extra_env={})
+    r = cli("init", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["current"] == schema.head_revision() and r.json()["previous"] is None
+    assert (tmp_path / "h" / "config" / "praho" / "config.toml").exists()
+    assert cli("customers", "list", "--json").json() == []
+    assert cli("init").exit_code == 0  # a second init changes nothing and succeeds
+
+
+def add(db, name, email, **extra):
+    data = customers.CustomerInput(name=name, email=email, **extra)
+    return run_in_transaction(db, lambda s: customers.add_customer(s, CTX, data))
+
+
+def test_customers_crud_and_audit_on_both_backends(db):
+    created = add(db, "Acme SRL", "a@acme.ro", cui="RO18547290").unwrap()
+    updated = run_in_transaction(
+        db, lambda s: customers.update_customer(s, CTX, created["id"], customers.CustomerInput(city="Cluj"))
+    ).unwrap()
+    assert updated["version"] == 2 and updated["city"] == "Cluj"
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 2
+    from praho_cli.ledger.uow import read_session
+
+    with read_session(db) as s:
+        assert audit_service.verify_chain(s).unwrap()["ok"] is True
+
+
+def _chain_ok(db):
+    from praho_cli.ledger.uow import read_session
+
+    with read_session(db) as s:
+        return audit_service.verify_chain(s).unwrap()
+
+
+@pytest.fixture
+def chained(db):
+    for i in range(5):
+        add(db, f"C{i}", f"c{i}@x.ro")
+    assert _chain_ok(db)["ok"] is True
+    return db
+
+
+def test_audit_detects_an_edited_event(chained):
+    with chained.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3"))
+    report = _chain_ok(chained)
+    assert (report["ok"], report["broken_seq"]) == (False, 3)
+    assert report["problem"] == "event 3 was modified after it was written"
+
+
+def test_audit_detects_a_deleted_event(chained):
+    with chained.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    report = _chain_ok(chained)
+    assert (report["ok"], report["broken_seq"]) == (False, 3)
+    assert "an earlier event was deleted" in report["problem"]
+
+
+def test_audit_detects_swapped_events(chained):
+    with chained.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET seq = -1 WHERE seq = 2"))
+        conn.execute(text("UPDATE audit_events SET seq = 2 WHERE seq = 4"))
+        conn.execute(text("UPDATE audit_events SET seq = 4 WHERE seq = -1"))
+    report = _chain_ok(chained)
+    assert report["ok"] is False and report["broken_seq"] in (2, 4)
+
+
+def test_audit_detects_events_cut_from_the_end(chained):
+    with chained.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 5"))
+    report = _chain_ok(chained)
+    assert report["ok"] is False and "removed from the end" in report["problem"]
+
+
+def test_audit_verify_cli_exit_7(cli_any):
+    cli_any("customers", "add", "--name", "A", "--email", "a@a.ro")
+    cli_any("customers", "add", "--name", "B", "--email", "b@b.ro")
+    assert cli_any("audit", "verify").exit_code == 0
+    engine = open_database(cli_any.database_url).engine
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET after_json = '{}' WHERE seq = 1"))
+    engine.dispose()
+    r = cli_any("audit", "verify", "--json")
+    assert r.exit_code == 7
+    assert r.json()["broken_seq"] == 1
+    assert r.stderr == "error: audit chain broken at event 1: event 1 was modified after it was written\n"
+
+
+def test_idempotency_replay_and_mismatch(db):
+    data = customers.CustomerInput(name="Acme", email="a@acme.ro")
+    first = run_in_transaction(db, lambda s: customers.add_customer(s, CTX, data, "key-1")).unwrap()
+    dump = table_dump(str(db.url.render_as_string(hide_password=False)))
+    replay = run_in_transaction(db, lambda s: customers.add_customer(s, CTX, data, "key-1")).unwrap()
+    assert replay == first
+    assert table_dump(str(db.url.render_as_string(hide_password=False))) == dump
+    other = customers.CustomerInput(name="Acme 2", email="a2@acme.ro")
+    mismatch = run_in_transaction(db, lambda s: customers.add_customer(s, CTX, other, "key-1"))
+    assert not mismatch.ok and mismatch.error.exit_code == 5
