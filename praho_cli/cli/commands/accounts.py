@@ -75,7 +75,7 @@ def create(
 ) -> None:
     """Provision an account: validate, place, pre-flight, create; roll back on failure.
 
-    Example: praho accounts create shop.ro --customer billing@acme.ro --plan Gold --password-file ./shop.pw --generate-password
+    Example: praho accounts create shop.ro --customer billing@acme.ro --generate-password --password-file ./shop.pw
     """
     from praho_cli.services import accounts, provisioning
 

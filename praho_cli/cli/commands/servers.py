@@ -61,7 +61,7 @@ def add(
 ) -> None:
     """Register a server. Credentials go to the configuration's secret sources, never to the ledger.
 
-    Example: praho servers add vm1 --url https://vm1.example.ro:10000 --max-domains 200 --region buc --password-file ~/.vm1
+    Example: praho servers add vm1 --url https://vm1.hosting.ro:10000 --max-domains 200 --password-file ~/.vm1
     """
     from praho_cli.services import servers
 

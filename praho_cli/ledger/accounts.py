@@ -1,0 +1,96 @@
+"""Hosting account and provisioning job queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob
+
+
+def get_by_domain(session: Session, domain: str) -> HostingAccount | None:
+    return session.execute(select(HostingAccount).where(HostingAccount.domain == domain)).scalar_one_or_none()
+
+
+def get_by_id(session: Session, account_id: int) -> HostingAccount | None:
+    return session.get(HostingAccount, account_id)
+
+
+def username_taken(session: Session, username: str, except_id: int | None = None) -> bool:
+    stmt = select(HostingAccount.id).where(HostingAccount.username == username)
+    found = session.execute(stmt).scalar_one_or_none()
+    return found is not None and found != except_id
+
+
+def insert(session: Session, row: HostingAccount | ProvisioningJob) -> None:
+    session.add(row)
+    session.flush()
+
+
+def iter_accounts(
+    session: Session, *, server_id: int | None = None, customer_id: int | None = None, status: str | None = None
+) -> Iterator[HostingAccount]:
+    stmt = select(HostingAccount).order_by(HostingAccount.domain)
+    if server_id is not None:
+        stmt = stmt.where(HostingAccount.server_id == server_id)
+    if customer_id is not None:
+        stmt = stmt.where(HostingAccount.customer_id == customer_id)
+    if status is not None:
+        stmt = stmt.where(HostingAccount.status == status)
+    yield from session.execute(stmt.execution_options(yield_per=500)).scalars()
+
+
+def update_account_if_version(
+    session: Session, account_id: int, version: int, values: dict[str, Any]
+) -> HostingAccount | None:
+    """Optimistic lock: None when the row is no longer at ``version``."""
+    done = session.execute(
+        update(HostingAccount)
+        .where(HostingAccount.id == account_id, HostingAccount.version == version)  # type: ignore[arg-type]
+        .values(**values, version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    session.expire_all()
+    return session.get(HostingAccount, account_id)
+
+
+def update_job_if_version(
+    session: Session, job_id: int, version: int, values: dict[str, Any]
+) -> ProvisioningJob | None:
+    done = session.execute(
+        update(ProvisioningJob)
+        .where(ProvisioningJob.id == job_id, ProvisioningJob.version == version)  # type: ignore[arg-type]
+        .values(**values, version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    session.expire_all()
+    return session.get(ProvisioningJob, job_id)
+
+
+def get_job(session: Session, job_ref: str) -> ProvisioningJob | None:
+    if job_ref.isdigit():
+        return session.get(ProvisioningJob, int(job_ref))
+    return session.execute(
+        select(ProvisioningJob).where(ProvisioningJob.attempt_id == job_ref)
+    ).scalar_one_or_none()
+
+
+def iter_jobs(session: Session, *, status: str | None = None, domain: str | None = None) -> Iterator[ProvisioningJob]:
+    stmt = select(ProvisioningJob).order_by(ProvisioningJob.id)
+    if status is not None:
+        stmt = stmt.where(ProvisioningJob.status == status)
+    if domain is not None:
+        stmt = stmt.where(ProvisioningJob.domain == domain)
+    yield from session.execute(stmt).scalars()
+
+
+def delete_account(session: Session, account: HostingAccount) -> None:
+    session.delete(account)
+    session.flush()
