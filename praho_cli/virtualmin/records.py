@@ -45,7 +45,6 @@ class RawRecord:
 
 # json-lib.pl's rules (protocol §1.5). A top-level pair needs a key of two or more characters.
 _TOP_PAIR = re.compile(r"^(\S[^:]+):\s*(.*)$")
-_FIELD = re.compile(r"^\s+([^:]+):\s*(.*)$")
 
 
 def normalise_key(label: str) -> str:
@@ -61,9 +60,11 @@ def parse_multiline(text: str) -> list[RawRecord]:
     """
     records: list[tuple[str, dict[str, list[str]]]] = []
     current: dict[str, list[str]] | None = None
-    for raw_line in text.splitlines():
-        line = raw_line.rstrip("\r")
-        if not line.strip():
+    keys: dict[str, str] = {}  # labels repeat on every record: normalise each once
+    # Perl splits on line breaks only; str.splitlines would also split on \x0b, \x1c, U+2028 …
+    for raw_line in text.split("\n"):
+        line = raw_line[:-1] if raw_line.endswith("\r") else raw_line
+        if not line or line.isspace():
             continue
         if not line[0].isspace():
             pair = _TOP_PAIR.match(line) if current is None else None
@@ -75,9 +76,17 @@ def parse_multiline(text: str) -> list[RawRecord]:
             continue
         if current is None:
             continue
-        match = _FIELD.match(line)
-        if match:
-            current.setdefault(normalise_key(match.group(1)), []).append(match.group(2))
+        label, colon, value = line.lstrip().partition(":")
+        if not colon or not label:
+            continue
+        key = keys.get(label)
+        if key is None:
+            key = keys[label] = normalise_key(label)
+        values = current.get(key)
+        if values is None:
+            current[key] = [value.lstrip()]
+        else:
+            values.append(value.lstrip())
     return [RawRecord(name, {k: tuple(v) for k, v in values.items()}) for name, values in records]
 
 
