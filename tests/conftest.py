@@ -36,8 +36,20 @@ def require_service(available: bool, what: str) -> None:
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
+LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
 def _pg_admin_url() -> str | None:
-    return os.environ.get("PRAHO_TEST_PG_URL") or None
+    """PRAHO_TEST_PG_URL, or a local PostgreSQL with trust auth when one answers."""
+    if os.environ.get("PRAHO_TEST_PG_URL"):
+        return os.environ["PRAHO_TEST_PG_URL"]
+    try:
+        import psycopg
+
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2).close()
+    except Exception:  # noqa: BLE001 - no local server: the tier skips (or fails in CI)
+        return None
+    return LOCAL_PG
 
 
 @pytest.fixture(scope="session")

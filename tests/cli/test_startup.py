@@ -71,13 +71,13 @@ def test_every_command_has_help_with_an_example():
     root = typer.main.get_command(app)
     missing = []
 
-    def walk(cmd, path):
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*path, name])
+    def walk(cmd, ctx, path):
+        names = cmd.list_commands(ctx) if hasattr(cmd, "list_commands") else []
+        if names:
+            for name in names:
+                walk(cmd.get_command(ctx, name), ctx, [*path, name])
         elif "Example:" not in (cmd.help or ""):
             missing.append(" ".join(path))
 
-    walk(root, ["praho"])
+    walk(root, None, ["praho"])
     assert missing == []
