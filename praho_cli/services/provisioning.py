@@ -130,7 +130,7 @@ def plan_create(db: Database, ctx: ServiceContext, req: CreateRequest) -> Result
         candidates = _candidates(session, ctx, req)
         if isinstance(candidates, Err):
             return candidates
-        server = candidates.value[0]
+        server = server_repo.snapshot(candidates.value[0])
         username = req.username or next(u for u in username_candidates(domain)
                                         if not repo.username_taken(session, u))
     return Ok({"id": None, "domain": domain, "domain_unicode": unicode_name, "customer_id": str(customer_id),
@@ -384,12 +384,12 @@ def _idempotent_lookup(db: Database, key: str, req: CreateRequest) -> Result[dic
         return err(ErrorCode.INVALID, "idempotency key must be 1 to 200 characters")
     with read_session(db) as session:
         seen = idem_store.lookup(session, key)
-    if seen is None:
-        return None
-    if seen.command != "accounts.create" or seen.params_hash != idem_store.params_hash(
-            "accounts.create", req.fingerprint()):
+        if seen is None:
+            return None
+        command, digest, stored = seen.command, seen.params_hash, seen.result_json
+    if command != "accounts.create" or digest != idem_store.params_hash("accounts.create", req.fingerprint()):
         return err(ErrorCode.CONFLICT, f"idempotency key {key!r} was already used with different parameters")
-    return Ok(json.loads(seen.result_json))
+    return Ok(json.loads(stored))
 
 
 # --------------------------------------------------------------------------- resume
