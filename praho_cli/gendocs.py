@@ -38,9 +38,23 @@ def expected_files() -> dict[Path, str]:
     files: dict[Path, str] = {ROOT / "config.example.toml": starter_file()}
     for shell in SHELLS:
         files[ROOT / "completions" / f"praho.{shell}"] = script(shell)
+    files[ROOT / "docs" / "exit-codes.md"] = exit_codes_doc()
     for name, rtype in record_types().items():
         files[ROOT / "docs" / "json-schemas" / f"{name}.json"] = json.dumps(rtype.json_schema(), indent=2) + "\n"
     return files
+
+
+def exit_codes_doc() -> str:
+    from praho_cli.cli.commands.help import EXIT_CODE_TABLE
+    from praho_cli.result import EXIT_CODES
+
+    lines = ["# Exit codes", "", "Every praho command exits with one of these (`praho help exit-codes` prints the same",
+             "table). They never change meaning. Generated from praho_cli/cli/commands/help.py.", "",
+             "| code | meaning | error codes in JSON logs |", "|---|---|---|"]
+    for code, meaning in EXIT_CODE_TABLE:
+        names = ", ".join(f"`{c}`" for c, n in EXIT_CODES.items() if n == code)
+        lines.append(f"| {code} | {meaning} | {names} |")
+    return "\n".join(lines) + "\n"
 
 
 def stale_files() -> list[Path]:
