@@ -74,11 +74,9 @@ def format_minor(amount: int, currency: str | None) -> str:
 
 
 def _currency_exponent(currency: str | None) -> int:
+    from praho_cli.money import exponent_of  # the ISO 4217 table lives with money
+
     if not currency:
-        return 2
-    try:
-        from praho_cli.money import exponent_of  # the ISO 4217 table lives with money
-    except ImportError:  # pragma: no cover - money arrives with billing
         return 2
     try:
         return int(exponent_of(currency))

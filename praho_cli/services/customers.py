@@ -13,6 +13,7 @@ from praho_cli.ledger import audit
 from praho_cli.ledger import customers as repo
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.base import iso
+from praho_cli.money import CURRENCY_EXPONENTS
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, Result, err
 from praho_cli.services.context import ServiceContext
@@ -46,7 +47,6 @@ CUSTOMER = RecordType(
 )
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
             out["country"] = value
         elif key == "currency":
             value = value.upper()
-            if not CURRENCY_RE.match(value):
+            if value not in CURRENCY_EXPONENTS:
                 return err(ErrorCode.INVALID, f"currency: {raw!r} is not an ISO 4217 code", field="currency")
             out["currency"] = value
         elif key in ("address", "city", "postal_code"):
