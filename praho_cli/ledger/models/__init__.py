@@ -3,6 +3,7 @@
 from praho_cli.ledger.models import base as base
 from praho_cli.ledger.models import billing as billing
 from praho_cli.ledger.models import hosting as hosting
+from praho_cli.ledger.models import refunds as refunds
 from praho_cli.ledger.models.core import AuditEvent, AuditHead, IdempotencyRecord, RunLock
 from praho_cli.ledger.models.customers import Customer
 
