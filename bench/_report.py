@@ -14,7 +14,8 @@ HEADER = "# Benchmarks\n\nFigures written by the scripts in bench/; each section
 def machine() -> str:
     import os
 
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}"
+    impl = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{impl}, {os.cpu_count()} cores, {platform.machine()}"
 
 
 def write_section(title: str, body: str) -> None:

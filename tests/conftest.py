@@ -47,7 +47,7 @@ def _pg_admin_url() -> str | None:
         import psycopg
 
         psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2).close()
-    except Exception:  # noqa: BLE001 - no local server: the tier skips (or fails in CI)
+    except Exception:  # no local server: the tier skips (or fails in CI)
         return None
     return LOCAL_PG
 

@@ -101,6 +101,7 @@ NOUNS: list[tuple[str, str]] = [
     ("invoices", "invoices"),
     ("proformas", "proformas"),
     ("payments", "payments"),
+    ("refunds", "refunds"),
     ("audit", "audit"),
     ("sim", "sim"),
     ("help", "help"),

@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("virtualmin.health_max_age_seconds", int, 900, "A health check older than this does not "
             "count for placement."),
     Setting("virtualmin.failure_threshold", int, 3, "Consecutive failed checks before a server is marked failed."),
+    Setting("virtualmin.mutation_timeout_seconds", float, 600.0, "Timeout of one Virtualmin mutation (create, "
+            "delete...); its outcome is then unknown and read back."),
     Setting("servers.*.username", str, "root", "Webmin/SSH user for this server."),
     Setting("servers.*.password", str, "", "Webmin password for this server (HTTP transport).", secret=True),
     Setting("servers.*.ssh_key_file", str, "", "Private key for the SSH transport."),
