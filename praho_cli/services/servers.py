@@ -392,12 +392,14 @@ def client_provider(
                 return cache[server.name]
             prefix = f"servers.{server.name}"
             timeout = float(setting("virtualmin.timeout_seconds") or 30.0)
+            mutation_timeout = float(setting("virtualmin.mutation_timeout_seconds") or 600.0)
             if server.kind == "http":
                 conn = ServerConnection(
                     name=server.name, kind="http", url=server.url,
                     username=str(setting(f"{prefix}.username") or "root"),
                     password=resolver(f"{prefix}.password", "Webmin password", True),
                     ca_file=server.ca_file, pin_sha256=server.pin_sha256, timeout_s=timeout,
+                    mutation_timeout_s=mutation_timeout,
                 )
             else:
                 key_file = str(setting(f"{prefix}.ssh_key_file") or "") or None
@@ -405,7 +407,7 @@ def client_provider(
                     name=server.name, kind="ssh", ssh_host=server.ssh_host, ssh_port=server.ssh_port,
                     ssh_user=server.ssh_user or "root", known_hosts=server.known_hosts, key_file=key_file,
                     key_passphrase=resolver(f"{prefix}.ssh_key_passphrase", "key passphrase", False),
-                    timeout_s=timeout,
+                    timeout_s=timeout, mutation_timeout_s=mutation_timeout,
                 )
             transport = transport_factory(conn) if transport_factory is not None else open_transport(conn)
             client = VirtualminClient(transport)

@@ -1,0 +1,225 @@
+"""Provisioning against the simulator over loopback HTTP: faults, rollback, read-back, health, and
+20 real processes racing for 10 slots."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from praho_cli.result import ErrorCode, PrahoFailure
+from praho_cli.virtualmin.simulator import Fault, SimState, serve_many
+
+PASSWORD = "sim-Pass-42"
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Any:
+    state_dir = tmp_path / "sim"
+    for name in ("vm1", "vm2"):
+        SimState(state_dir / f"{name}.json").add_plan("Gold", plan_id="100")
+    with serve_many(["vm1", "vm2"], state_dir, password=PASSWORD) as sims:
+        yield sims
+
+
+ENV = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_SERVERS_VM2_PASSWORD": PASSWORD,
+       "PRAHO_VIRTUALMIN_TIMEOUT_SECONDS": "2", "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "1"}
+
+
+@pytest.fixture
+def h(cli: Any, fleet: Any) -> Any:
+    def run(*args: str, factory: Any = None) -> Any:
+        return cli(*args, env=ENV, transport_factory=factory)
+
+    assert run("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
+    for sim, cap in zip(fleet, ("5", "5"), strict=True):
+        r = run("servers", "add", sim.name, "--url", sim.url, "--max-domains", cap)
+        assert r.exit_code == 0, r.stderr
+    assert run("servers", "check", "--all").exit_code == 0
+    return run
+
+
+def create(h: Any, domain: str, *extra: str, factory: Any = None) -> Any:
+    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "--server", "vm1", "-o", "json",
+             *extra, factory=factory)
+
+
+def job_of(h: Any, domain: str) -> dict[str, Any]:
+    return [j for j in h("accounts", "jobs", "list", "-o", "json").json() if j["domain"] == domain][-1]
+
+
+def no_orphans(h: Any, fleet: Any) -> None:
+    """No domain on a server that the ledger lacks, and no active account a server lacks."""
+    ledger = {a["domain"]: a for a in h("accounts", "list", "-o", "json").json()}
+    for sim in fleet:
+        remote = {d["name"] for d in sim.state.domains()}
+        for name in remote:
+            assert name in ledger and ledger[name]["server"] == sim.name, f"orphan {name} on {sim.name}"
+        for account in ledger.values():
+            if account["server"] == sim.name and account["status"] == "active":
+                assert account["domain"] in remote
+
+
+def test_lost_reply_is_resolved_by_reading_back(h: Any, fleet: Any) -> None:
+    fleet["vm1"].set_faults([Fault("lost_reply", programs=("create-domain",), times=1)])
+    r = create(h, "shop.ro")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "active"
+    assert [d["name"] for d in fleet["vm1"].state.domains()] == ["shop.ro"]
+    steps = job_of(h, "shop.ro")["steps"]
+    assert {"step": "create_domain", "status": "done", "rollback": "delete_domain",
+            "detail": "confirmed by reading the domain back"} in steps
+    assert fleet["vm1"].stats()["by_program"]["create-domain"] == 1  # never repeated
+    no_orphans(h, fleet)
+
+
+def test_timeout_before_create_fails_and_releases_slot(h: Any, fleet: Any) -> None:
+    fleet["vm1"].set_faults([Fault("hang", programs=("create-domain",), seconds=3, times=1)])
+    r = create(h, "shop.ro")
+    assert r.exit_code == 69
+    assert fleet["vm1"].state.domains() == []
+    account = h("accounts", "show", "shop.ro", "-o", "json").json()
+    assert account["status"] == "error"
+    job = job_of(h, "shop.ro")
+    assert job["status"] == "failed"
+    assert [s["step"] for s in job["steps"]][-1] == "rollback:release_slot"
+    assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 0
+    no_orphans(h, fleet)
+    # A new attempt reuses the error row and succeeds.
+    fleet["vm1"].set_faults([])
+    again = create(h, "shop.ro")
+    assert again.exit_code == 0 and again.json()["status"] == "active"
+    assert len([j for j in h("accounts", "jobs", "list", "-o", "json").json() if j["domain"] == "shop.ro"]) == 2
+
+
+class FailAfterCreate:
+    """Virtualmin creates the domain, then a later feature step fails: the call reports failure but
+    the domain exists. Optionally the rollback's delete fails too."""
+
+    def __init__(self, inner: Any, fail_delete: bool = False) -> None:
+        self.inner, self.server, self.fail_delete = inner, inner.server, fail_delete
+
+    def call(self, program: str, params: Any, *, mutating: bool) -> Any:
+        if program == "delete-domain" and self.fail_delete:
+            raise PrahoFailure.of(ErrorCode.REMOTE_FAILED, f"{self.server}: Failed to lock file")
+        reply = self.inner.call(program, params, mutating=mutating)
+        if program == "create-domain":
+            raise PrahoFailure.of(ErrorCode.REMOTE_FAILED, f"{self.server}: Setting up Apache website failed")
+        return reply
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _factory(fail_delete: bool) -> Any:
+    from praho_cli.virtualmin.transport import open_transport
+
+    return lambda conn: FailAfterCreate(open_transport(conn), fail_delete)
+
+
+def test_create_failing_after_domain_exists_is_rolled_back(h: Any, fleet: Any) -> None:
+    r = create(h, "shop.ro", factory=_factory(False))
+    assert r.exit_code == 69
+    assert "Setting up Apache website failed" in r.stderr
+    assert fleet["vm1"].state.domains() == []  # the rollback deleted it
+    job = job_of(h, "shop.ro")
+    assert [(s["step"], s["status"]) for s in job["steps"]] == [
+        ("reserve_slot", "done"), ("preflight", "done"), ("create_domain", "unknown"),
+        ("rollback:delete_domain", "done"), ("rollback:release_slot", "done")]
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "error"
+    no_orphans(h, fleet)
+
+
+def test_rollback_continues_past_a_failed_step(h: Any, fleet: Any) -> None:
+    r = create(h, "shop.ro", factory=_factory(True))
+    assert r.exit_code == 69 and "a rollback step failed" in r.stderr
+    job = job_of(h, "shop.ro")
+    assert [(s["step"], s["status"]) for s in job["steps"]][-2:] == [
+        ("rollback:delete_domain", "failed"), ("rollback:release_slot", "done")]
+    assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 0
+    # the ledger tells the truth: error, not active, and the leftover domain is visible on vm1
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "error"
+
+
+def test_unknown_outcome_then_resume(h: Any, fleet: Any) -> None:
+    # Create's reply is lost and the read-back fails too: the job stays unknown until resumed.
+    fleet["vm1"].set_faults([Fault("lost_reply", programs=("create-domain",), times=1),
+                             Fault("http_error", status=503, programs=("list-domains",), after=2, times=4)])
+    r = create(h, "shop.ro")
+    assert r.exit_code == 69 and "accounts jobs resume" in r.stderr
+    job = job_of(h, "shop.ro")
+    assert job["status"] == "unknown"
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "provisioning"
+    fleet["vm1"].set_faults([])
+    resumed = h("accounts", "jobs", "resume", job["id"], "-o", "json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.json()["status"] == "succeeded"
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "active"
+    assert fleet["vm1"].stats()["by_program"]["create-domain"] == 1
+    no_orphans(h, fleet)
+
+
+def test_suspend_remote_failure_leaves_ledger_truthful(h: Any, fleet: Any) -> None:
+    assert create(h, "shop.ro").exit_code == 0
+    fleet["vm1"].set_faults([Fault("http_error", status=500, programs=("disable-domain",))])
+    r = h("accounts", "suspend", "shop.ro", "--reason", "x")
+    assert r.exit_code == 69
+    account = h("accounts", "show", "shop.ro", "-o", "json").json()
+    assert (account["status"], account["pending_op"]) == ("active", None)
+
+
+def test_health_checks_count_failures_and_recover(h: Any, fleet: Any) -> None:
+    fleet["vm2"].set_faults([Fault("http_error", status=503)])
+    for expected in (1, 2):
+        r = h("servers", "check", "vm2", "-o", "json")
+        assert r.exit_code == 6
+        assert r.json()[0]["consecutive_failures"] == expected and r.json()[0]["status"] == "active"
+    r = h("servers", "check", "vm2", "-o", "json")
+    assert r.json()[0]["status"] == "failed"  # third failure: the threshold
+    fleet["vm2"].set_faults([])
+    r = h("servers", "check", "vm2", "-o", "json")
+    assert r.exit_code == 0 and r.json()[0]["status"] == "active" and r.json()[0]["health"] == "ok"
+    # an operator's status is never overridden by checks
+    h("servers", "update", "vm2", "--status", "failed")
+    assert h("servers", "check", "vm2", "-o", "json").json()[0]["status"] == "failed"
+
+
+def test_sync_stats_counts_domains(h: Any, fleet: Any) -> None:
+    fleet["vm2"].state.seed_domains(["a.ro", "b.ro"])
+    r = h("servers", "sync-stats", "vm2", "-o", "json")
+    assert r.exit_code == 0
+    assert r.json()[0]["remote_domains"] == 2 and r.json()[0]["current_domains"] == 2
+
+
+WORKER_ENV_KEYS = ("PRAHO_DATABASE_URL", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+
+
+@pytest.mark.slow
+def test_twenty_processes_ten_slots(cli: Any, fleet: Any) -> None:
+    from tests.conftest import FIXED_NOW, praho_popen  # noqa: F401
+
+    base = cli.env(**ENV)
+    run = lambda *a: cli(*a, env=ENV)  # noqa: E731
+    assert run("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
+    for sim in fleet:
+        assert run("servers", "add", sim.name, "--url", sim.url, "--max-domains", "5").exit_code == 0
+    # processes use the real clock: check with it too so health is fresh for them
+    env = {**base, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60"}
+    done = praho_popen(["servers", "check", "--all"], env)
+    assert done.wait(60) == 0
+    procs = [praho_popen(["accounts", "create", f"site{i}.ro", "--customer", "billing@acme.ro", "-o", "json"], env)
+             for i in range(20)]
+    results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    ok = [json.loads(out) for code, out, _ in results if code == 0]
+    refused = [err for code, _out, err in results if code == 5]
+    assert len(ok) == 10, [r[2] for r in results if r[0] not in (0, 5)]
+    assert len(refused) == 10 and all("no server can host this account" in e for e in refused)
+    assert len({row["username"] for row in ok}) == 10
+    per_server = {sim.name: len(sim.state.domains()) for sim in fleet}
+    assert per_server == {"vm1": 5, "vm2": 5}
+    servers = {s["name"]: s["current_domains"] for s in run("servers", "list", "-o", "json").json()}
+    assert servers == {"vm1": 5, "vm2": 5}
+    assert sys.executable
