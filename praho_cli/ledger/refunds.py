@@ -74,7 +74,7 @@ def allocations_of(session: Session, refund_ids: list[int]) -> list[RefundAlloca
         return []
     stmt = select(RefundAllocation).where(
         RefundAllocation.refund_id.in_(refund_ids)  # type: ignore[attr-defined]
-    ).order_by(RefundAllocation.refund_id, RefundAllocation.payment_id)
+    ).order_by(RefundAllocation.refund_id, RefundAllocation.id)
     return list(session.execute(stmt).scalars())
 
 
