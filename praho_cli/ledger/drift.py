@@ -1,0 +1,56 @@
+"""Queries on drift records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from praho_cli.ledger.models.drift import DriftRecord
+from praho_cli.ledger.models.hosting import HostingAccount, Server
+
+OPEN_STATUSES = ("pending", "ignored")
+
+
+def get(session: Session, record_id: int) -> DriftRecord | None:
+    return session.get(DriftRecord, record_id)
+
+
+def open_records(session: Session) -> dict[str, DriftRecord]:
+    stmt = select(DriftRecord).where(DriftRecord.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    return {r.open_key: r for r in session.execute(stmt).scalars() if r.open_key}
+
+
+def iter_records(
+    session: Session, *, status: str | None = None, kind: str | None = None, server: str | None = None,
+    ids: Sequence[int] | None = None,
+) -> Iterator[DriftRecord]:
+    stmt = select(DriftRecord).order_by(DriftRecord.id)
+    if status is not None:
+        stmt = stmt.where(DriftRecord.status == status)
+    if kind is not None:
+        stmt = stmt.where(DriftRecord.kind == kind)
+    if server is not None:
+        stmt = stmt.where(DriftRecord.server == server)
+    if ids is not None:
+        stmt = stmt.where(DriftRecord.id.in_(list(ids)))  # type: ignore[union-attr]
+    yield from session.execute(stmt.execution_options(yield_per=500)).scalars()
+
+
+def insert(session: Session, record: DriftRecord) -> None:
+    session.add(record)
+
+
+def ledger_accounts(session: Session) -> Iterator[tuple[Any, ...]]:
+    """(domain, server name, status, plan, username) of every account, as plain tuples (10,000s of
+    rows: no ORM objects kept)."""
+    stmt = (
+        select(HostingAccount.domain, Server.name, HostingAccount.status, HostingAccount.plan,
+               HostingAccount.username)
+        .join(Server, Server.id == HostingAccount.server_id)  # type: ignore[arg-type]
+        .order_by(HostingAccount.domain)
+    )
+    for row in session.execute(stmt.execution_options(yield_per=1000)):
+        yield tuple(row)

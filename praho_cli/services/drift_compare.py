@@ -1,0 +1,147 @@
+"""The drift comparison: ledger accounts against what each Virtualmin server reported. Pure: no I/O.
+
+The ledger is the source of truth, Virtualmin is what runs. A server that could not be read gives one
+``unreachable`` finding and nothing else about its domains: an empty answer must never look like
+"every domain is missing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = (
+    "missing_in_virtualmin",
+    "missing_in_ledger",
+    "status_mismatch",
+    "plan_mismatch",
+    "owner_mismatch",
+    "server_mismatch",
+    "unreachable",
+)
+
+# Ledger states whose domain must exist on its server, and those that are compared only when present.
+EXPECTED_PRESENT = ("active", "suspended")
+COMPARED_IF_PRESENT = ("terminated",)  # `accounts terminate` disables the domain and keeps it
+
+
+@dataclass(frozen=True)
+class LedgerAccount:
+    domain: str
+    server: str
+    status: str  # provisioning | active | suspended | terminated | error
+    plan: str | None
+    username: str
+
+    def state(self) -> dict[str, Any]:
+        return {"server": self.server, "status": self.status, "plan": self.plan, "username": self.username}
+
+
+@dataclass(frozen=True)
+class RemoteDomain:
+    domain: str
+    username: str | None
+    plan: str | None
+    plan_id: str | None
+    disabled: bool
+
+    def state(self, server: str) -> dict[str, Any]:
+        return {"server": server, "status": "disabled" if self.disabled else "enabled", "plan": self.plan,
+                "username": self.username}
+
+
+@dataclass(frozen=True)
+class ServerRead:
+    """What one server answered: its top-level domains, or why it could not be read."""
+
+    server: str
+    domains: tuple[RemoteDomain, ...] | None
+    error: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.domains is not None
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str
+    domain: str | None
+    server: str
+    ledger: dict[str, Any] | None
+    virtualmin: dict[str, Any] | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}|{self.server}|{self.domain or ''}"
+
+
+def _sort_key(d: Drift) -> tuple[str, str, int]:
+    return (d.server, d.domain or "", KINDS.index(d.kind))
+
+
+def compare_account(account: LedgerAccount, remote: RemoteDomain, server: str) -> list[Drift]:
+    """Differences between one ledger account and the domain of the same name on its own server."""
+    found: list[Drift] = []
+    ledger, vm = account.state(), remote.state(server)
+
+    def add(kind: str) -> None:
+        found.append(Drift(kind, account.domain, account.server, ledger, vm))
+
+    want_disabled = account.status in ("suspended", "terminated")
+    if remote.disabled != want_disabled:
+        add("status_mismatch")
+    if account.status in EXPECTED_PRESENT:
+        # list-domains shows the plan's name and its id (http_list-domains_multiline.json); the
+        # ledger may hold either, as `accounts create --plan` accepts both.
+        if account.plan is not None and account.plan not in (remote.plan, remote.plan_id):
+            add("plan_mismatch")
+        if remote.username is not None and remote.username != account.username:
+            add("owner_mismatch")
+    return found
+
+
+def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> list[Drift]:
+    """Every drift between the ledger and the servers read, sorted by server, domain and kind.
+
+    Only the servers in ``reads`` are judged: a ledger account on a server that was not scanned is
+    looked at only when its domain turned up on a scanned server (``server_mismatch``).
+    """
+    reads = list(reads)
+    scanned = {r.server for r in reads}
+    reachable = {r.server for r in reads if r.reachable}
+    where: dict[str, list[tuple[str, RemoteDomain]]] = {}
+    for read in reads:
+        for remote in read.domains or ():
+            where.setdefault(remote.domain, []).append((read.server, remote))
+
+    found: list[Drift] = [
+        Drift("unreachable", None, r.server, None, {"error": r.error or "could not be read"})
+        for r in reads if not r.reachable
+    ]
+    known: set[str] = set()
+    for account in accounts:
+        known.add(account.domain)
+        hosts = where.get(account.domain, [])
+        on_own = next((remote for server, remote in hosts if server == account.server), None)
+        if on_own is not None:
+            found.extend(compare_account(account, on_own, account.server))
+            continue
+        if account.server in scanned and account.server not in reachable:
+            continue  # its server could not be read: nothing is known about this domain
+        elsewhere = [(server, remote) for server, remote in hosts if server != account.server]
+        if elsewhere and account.status in (*EXPECTED_PRESENT, *COMPARED_IF_PRESENT):
+            server, remote = elsewhere[0]
+            found.append(Drift("server_mismatch", account.domain, account.server, account.state(),
+                               remote.state(server)))
+            continue
+        if account.server in reachable and account.status in EXPECTED_PRESENT:
+            found.append(Drift("missing_in_virtualmin", account.domain, account.server, account.state(), None))
+    for domain, hosts in where.items():
+        if domain in known:
+            continue
+        for server, remote in hosts:
+            found.append(Drift("missing_in_ledger", domain, server, None, remote.state(server)))
+    found.sort(key=_sort_key)
+    return found
