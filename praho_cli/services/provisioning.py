@@ -188,7 +188,8 @@ def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest) -> Res
         repo.insert(session, job)
         audit.append(session, ts=now, actor=ctx.actor, action="account.create.intent", entity_type="account",
                      entity_id=str(account.id), after={**to_public(account, chosen.name), "job": job.attempt_id})
-        return Ok(Intent(account.id or 0, job.id or 0, server_repo.snapshot(chosen), domain, username, req.username is None, steps))
+        return Ok(Intent(account.id or 0, job.id or 0, server_repo.snapshot(chosen), domain, username,
+                         req.username is None, steps))
 
     return run_in_transaction(db, work)
 
@@ -223,7 +224,9 @@ def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, er
 def _preflight(client: VirtualminClient, req: CreateRequest, intent: Intent, db: Database) -> str | None:
     """Remote checks on the chosen server. Returns why the account cannot be created there, or None.
     May change ``intent.username`` (generated names get a numeric suffix on a clash)."""
-    if client.get_domain(intent.domain) is not None:
+    # One list-domains serves both checks (domain free, username free): a round trip saved per create.
+    hosted = client.list_domains()
+    if any(d.domain == intent.domain for d in hosted):
         return f"{intent.domain} is already hosted on {intent.server.name}"
     if req.plan is not None:
         plans = client.list_plans()
@@ -233,7 +236,7 @@ def _preflight(client: VirtualminClient, req: CreateRequest, intent: Intent, db:
         templates = client.list_templates()
         if not any(req.template in (t.id, t.name) for t in templates):
             return f"template {req.template!r} does not exist on {intent.server.name}"
-    remote_users = {d.username for d in client.list_domains() if d.username}
+    remote_users = {d.username for d in hosted if d.username}
     if intent.username in remote_users:
         if not intent.generated_username:
             return f"username {intent.username} is already used on {intent.server.name}"
