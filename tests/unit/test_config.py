@@ -178,4 +178,4 @@ def test_starter_file_parses_and_documents_every_setting():
 
 def test_config_example_is_current():
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
-    assert example.read_text() == files.starter_file(), "regenerate: python -m praho_cli.tools.gen_docs"
+    assert example.read_text() == files.starter_file(), "regenerate: python -m praho_cli.gendocs"

@@ -8,7 +8,8 @@ import typer
 
 from praho_cli.cli import options as o
 
-app = typer.Typer(help="Try praho: a throwaway ledger and simulated Virtualmin servers.", no_args_is_help=False,
+app = typer.Typer(help="Try praho: a throwaway ledger and simulated Virtualmin servers.\n\nExample: praho demo -o json",
+                  no_args_is_help=False,
                   invoke_without_command=True)
 
 
