@@ -93,7 +93,11 @@ class AppContext:
 
     @cached_property
     def messages(self) -> Messenger:
-        return Messenger(self.streams, self.run_id)
+        from praho_cli.output.messages import install_log_handler
+
+        messenger = Messenger(self.streams, self.run_id)
+        install_log_handler(messenger)
+        return messenger
 
     def now(self) -> Any:
         return self.env.clock()

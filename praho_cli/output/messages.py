@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from praho_cli.output.streams import Streams
@@ -67,3 +68,37 @@ class Messenger:
             self._log("error", event, message, **fields)
         else:
             self._write(self._paint("error:", "31") + " " + message)
+
+
+class MessengerHandler(logging.Handler):
+    """Routes the ``praho_cli`` loggers (transports, services' diagnostics) through the Messenger, so
+    they honour --quiet, --verbose and --log-format json like every other message."""
+
+    def __init__(self, messenger: Messenger) -> None:
+        super().__init__(logging.DEBUG)
+        self.messenger = messenger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed log call must not break the command
+            return
+        event = record.name.removeprefix("praho_cli.")
+        if record.levelno >= logging.ERROR:
+            self.messenger.error(text, event=event)
+        elif record.levelno >= logging.WARNING:
+            self.messenger.warning(text, event=event)
+        elif record.levelno >= logging.INFO:
+            self.messenger.debug(text, event=event)
+        else:
+            self.messenger.debug(text, event=event)
+
+
+def install_log_handler(messenger: Messenger) -> None:
+    logger = logging.getLogger("praho_cli")
+    for handler in list(logger.handlers):
+        if isinstance(handler, MessengerHandler):
+            logger.removeHandler(handler)
+    logger.addHandler(MessengerHandler(messenger))
+    logger.setLevel(logging.DEBUG if messenger.streams.verbose else logging.WARNING)
+    logger.propagate = False

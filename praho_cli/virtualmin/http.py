@@ -71,6 +71,19 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def _is_loopback(url: str) -> bool:
+    """A loopback server (the simulator, a tunnel) does not send the password over a network."""
+    import ipaddress
+
+    host = httpx.URL(url).host
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class HttpTransport:
     """POSTs form-encoded parameters to remote.cgi with Basic auth; the JSON status is the verdict."""
 
@@ -84,7 +97,7 @@ class HttpTransport:
                 "the Webmin password. Pin the certificate with pin_sha256 instead.",
                 conn.name,
             )
-        if self._url.startswith("http://"):
+        if self._url.startswith("http://") and not _is_loopback(self._url):
             log.warning("server %s uses plain http: the Webmin password crosses the network in clear", conn.name)
         self._verify = build_ssl_context(conn) if self._url.startswith("https://") else True
         self._client = client

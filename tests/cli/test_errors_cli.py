@@ -93,3 +93,25 @@ def test_unexpected_errors_are_one_line_and_traceback_only_with_debug(cli, monke
     assert r.stderr == "error: unexpected internal error (RuntimeError); run again with --debug for the traceback\n"
     d = cli("--debug", "customers", "list")
     assert d.exit_code == 1 and "Traceback" in d.stderr
+
+
+def test_library_log_records_follow_the_message_policy(cli, monkeypatch):
+    import logging
+
+    from praho_cli.services import customers
+
+    real = customers.list_customers
+
+    def noisy(*args, **kwargs):
+        logging.getLogger("praho_cli.virtualmin.http").warning("server vm1 uses plain http")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(customers, "list_customers", noisy)
+    text = cli("customers", "list")
+    assert text.stderr == "warning: server vm1 uses plain http\n"
+    as_json = cli("--log-format", "json", "customers", "list")
+    import json
+
+    record = json.loads(as_json.stderr)
+    assert (record["level"], record["event"], record["message"]) == ("warning", "virtualmin.http",
+                                                                   "server vm1 uses plain http")
