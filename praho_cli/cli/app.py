@@ -144,3 +144,4 @@ def root(
         launch.env, config=config, profile=profile, no_input=no_input or None, quiet=quiet,
         verbose=verbose, debug=debug, log_format=log_format.lower() if log_format else None, actor=actor,
     )
+    _ = launch.app.messages  # from here on, praho_cli's loggers write through the Messenger
