@@ -163,10 +163,11 @@ class Renderer:
         from rich.console import Console
 
         env = self.streams.env
+        plain = "NO_COLOR" in env.environ or not env.stdout_isatty
         return Console(
             file=env.stdout,
             force_terminal=bool(env.stdout_isatty),
-            no_color="NO_COLOR" in env.environ or not env.stdout_isatty,
+            color_system=None if plain else "auto",  # None: no escape codes at all, not even bold
             width=env.terminal_width or (None if env.stdout_isatty else 200),
             highlight=False,
             soft_wrap=False,

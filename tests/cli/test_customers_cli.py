@@ -152,3 +152,42 @@ def test_log_format_json_writes_json_lines_on_stderr(cli):
 def test_quiet_silences_messages_but_not_data(cli):
     r = cli("-q", *ACME, "-o", "json")
     assert r.stderr == "" and r.json()["id"] == "1"
+
+
+def test_no_color_on_a_terminal_keeps_the_table_plain(cli):
+    cli(*ACME)
+    coloured = cli("customers", "list", tty=True)
+    plain = cli("customers", "list", tty=True, env={"NO_COLOR": "1"})
+    assert "\x1b[" in coloured.stdout
+    assert "\x1b[" not in plain.stdout
+    message = cli("customers", "add", "--name", "B", "--email", "b@b.ro", tty=True, env={"NO_COLOR": "1"})
+    assert message.stderr == "✓ Added customer 2 (B)\n"
+
+
+def test_actor_flag_is_recorded_in_the_audit_trail(cli):
+    cli("--actor", "ana@ops", *ACME)
+    events = cli("audit", "list", "-o", "json").json()
+    assert events[0]["actor"] == "ana@ops"
+    assert cli("audit", "list", "--actor-name", "nobody", "-o", "json").json() == []
+
+
+def test_no_input_from_the_environment_refuses_to_prompt(cli):
+    from praho_cli.cli.context import AppContext
+    from praho_cli.output.streams import Environment
+    from praho_cli.result import PrahoFailure
+
+    import io
+
+    env = Environment(stdin=io.StringIO("y\n"), stdout=io.StringIO(), stderr=io.StringIO(),
+                      environ={"PRAHO_NO_INPUT": "1"}, stdin_isatty=True, stdout_isatty=True, stderr_isatty=True)
+    app = AppContext(env)
+    with pytest.raises(PrahoFailure) as info:
+        app.confirm("Suspend example.ro?", yes=False)
+    assert info.value.error.exit_code == 3
+    asking = AppContext(Environment(stdin=io.StringIO("y\n"), stdout=io.StringIO(), stderr=io.StringIO(), environ={},
+                                    stdin_isatty=True, stdout_isatty=True, stderr_isatty=True))
+    asking.confirm("Suspend example.ro?", yes=False)  # answered "y" on a terminal
+    declined = AppContext(Environment(stdin=io.StringIO("n\n"), stdout=io.StringIO(), stderr=io.StringIO(),
+                                      environ={}, stdin_isatty=True, stdout_isatty=True, stderr_isatty=True))
+    with pytest.raises(PrahoFailure, match="cancelled: nothing was changed"):
+        declined.confirm("Suspend example.ro?", yes=False)
