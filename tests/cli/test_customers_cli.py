@@ -172,11 +172,11 @@ def test_actor_flag_is_recorded_in_the_audit_trail(cli):
 
 
 def test_no_input_from_the_environment_refuses_to_prompt(cli):
+    import io
+
     from praho_cli.cli.context import AppContext
     from praho_cli.output.streams import Environment
     from praho_cli.result import PrahoFailure
-
-    import io
 
     env = Environment(stdin=io.StringIO("y\n"), stdout=io.StringIO(), stderr=io.StringIO(),
                       environ={"PRAHO_NO_INPUT": "1"}, stdin_isatty=True, stdout_isatty=True, stderr_isatty=True)
