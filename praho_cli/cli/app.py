@@ -102,6 +102,8 @@ NOUNS: list[tuple[str, str]] = [
     ("proformas", "proformas"),
     ("payments", "payments"),
     ("refunds", "refunds"),
+    ("drift", "drift"),
+    ("cron", "cron"),
     ("audit", "audit"),
     ("sim", "sim"),
     ("help", "help"),

@@ -89,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cron.max_age_hours", int, 26, "`cron status` exits 7 when a task has not succeeded for this long."),
     Setting("dunning.reminder_after_days", int, 3, "Days past due before the first reminder."),
     Setting("dunning.suspend_after_days", int, 15, "Days past due before the customer's accounts are suspended."),
+    Setting("cron.ping_timeout_seconds", float, 10.0, "Timeout of one --ping-url request; a failed ping never "
+            "fails the run."),
+    Setting("dunning.reminder_command", str, "", "Executable that delivers a payment reminder (reminder JSON on "
+            "stdin, PRAHO_IDEMPOTENCY_KEY in its environment). Empty: the reminder is only recorded and logged."),
+    Setting("dunning.command_timeout_seconds", int, 60, "How long the reminder command may run."),
+    Setting("drift.parallel", int, 64, "How many servers `drift scan` reads at once (reads only: more than "
+            "virtualmin.parallel is safe)."),
 )
 
 SECRET_SUFFIXES = ("_file", "_command")

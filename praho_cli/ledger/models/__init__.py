@@ -2,6 +2,8 @@
 
 from praho_cli.ledger.models import base as base
 from praho_cli.ledger.models import billing as billing
+from praho_cli.ledger.models import cron as cron
+from praho_cli.ledger.models import drift as drift
 from praho_cli.ledger.models import hosting as hosting
 from praho_cli.ledger.models import refunds as refunds
 from praho_cli.ledger.models.core import AuditEvent, AuditHead, IdempotencyRecord, RunLock
