@@ -157,7 +157,10 @@ def starter_file(commented_defaults: bool = True) -> str:
         "",
     ]
     current = None
-    for setting in schema.SETTINGS:
+    # A TOML table may be declared once: group each section's settings where it first appears.
+    order = list(dict.fromkeys(s.section for s in schema.SETTINGS))
+    grouped = sorted(schema.SETTINGS, key=lambda s: order.index(s.section))
+    for setting in grouped:
         section = setting.section
         if section != current:
             if section:
