@@ -1,4 +1,4 @@
-"""praho sim serve|virtualmin through the real CLI entry point (registered here if the lead has not yet)."""
+"""praho sim serve|virtualmin through the real CLI entry point."""
 
 from __future__ import annotations
 
@@ -11,28 +11,13 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from praho_cli.cli import app as root
-from praho_cli.cli.commands import sim
 from praho_cli.cli.main import run
 from praho_cli.output.streams import Environment
 
-REGISTER = ("from praho_cli.cli import app as root\nfrom praho_cli.cli.commands import sim\n"
-            "if not any(g.name == 'sim' for g in root.app.registered_groups):\n"
-            "    root.app.add_typer(sim.app, name='sim')\n")
-
 
 def _cli(argv: list[str], environ: dict[str, str]) -> tuple[int, str, str]:
-    # Register `sim` only for this call (until the lead adds it to cli/app.py), so other tests that
-    # walk the command tree in this process never see it.
-    added = not any(group.name == "sim" for group in root.app.registered_groups)
-    if added:
-        root.app.add_typer(sim.app, name="sim")
-    try:
-        out, err = io.StringIO(), io.StringIO()
-        code = run(argv, Environment(stdout=out, stderr=err, environ=environ))
-    finally:
-        if added:
-            root.app.registered_groups[:] = [g for g in root.app.registered_groups if g.name != "sim"]
+    out, err = io.StringIO(), io.StringIO()
+    code = run(argv, Environment(stdout=out, stderr=err, environ=environ))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -55,7 +40,7 @@ def test_sim_serve_needs_a_password_and_never_takes_it_as_a_flag(tmp_path: Path)
 
 def test_sim_serve_prints_url_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = dict(os.environ, PRAHO_SIM_PASSWORD="demo-pw")
-    script = REGISTER + ("import sys\nfrom praho_cli.cli.main import run\n"
+    script = ("import sys\nfrom praho_cli.cli.main import run\n"
                          f"sys.exit(run(['sim', 'serve', '--port', '0', '--print-url', '--seed-domains', '2', "
                          f"'--state', {str(tmp_path / 'vm.json')!r}]))\n")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
