@@ -168,6 +168,9 @@ for {args.seconds:g} s of wall clock. Beside it, the bare locked-counter rate: `
 |---:|---:|---:|---:|
 {table}
 
+Load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a loaded host slows the
+Python work done while the invoice lock is held, which is what limits the refund rate).
+
 Refunds on one invoice serialize on its row lock by design (the lock order of docs/refunds.md), so more
 processes do not add throughput on a single invoice; they add waiting. A refund is ~10 statements plus
 the audit chain and the credit-note lines, against the counter's two.
