@@ -45,7 +45,9 @@ from praho_cli.services.context import ServiceContext
 from praho_cli.services.customers import find_customer
 from praho_cli.services.idempotency import idempotent
 
-INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "overdue", "cancelled")
+INVOICE_STATUSES = (
+    "draft", "issued", "partially_paid", "paid", "overdue", "cancelled", "partially_refunded", "refunded",
+)
 PROFORMA_STATUSES = ("draft", "issued", "partially_paid", "converted", "cancelled")
 OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
 MAX_LINES = 500
@@ -491,15 +493,19 @@ def create_draft(session: Session, ctx: ServiceContext, kind: DocumentKind, data
     return Ok(public)
 
 
+def _require_draft(document: BillingDocument, ref: str) -> Err | None:
+    if document.status != "draft":
+        return err(ErrorCode.INELIGIBLE, f"{kind_label(DocumentKind(document.kind))} {document.number_text or ref} "
+                   f"is {document.status}: only drafts can be changed (issued documents are corrected "
+                   "by credit notes)")
+    return None
+
+
 def _editable(session: Session, kind: DocumentKind, ref: str) -> Result[BillingDocument]:
     found = find_document(session, kind, ref, lock=True)
     if isinstance(found, Err):
         return found
-    if found.value.status != "draft":
-        return err(ErrorCode.INELIGIBLE, f"{kind_label(kind)} {found.value.number_text or ref} is "
-                   f"{found.value.status}: only drafts can be changed (issued documents are corrected "
-                   "by credit notes)")
-    return found
+    return _require_draft(found.value, ref) or found
 
 
 def add_line(session: Session, ctx: ServiceContext, kind: DocumentKind, ref: str, line: str) -> Result[dict[str, Any]]:
@@ -630,10 +636,16 @@ def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocumen
 def issue_document(
     session: Session, ctx: ServiceContext, kind: DocumentKind, ref: str, idempotency_key: str | None = None
 ) -> Result[dict[str, Any]]:
+    # Lock first, then look the key up: a concurrent replay waits for the first issuer's commit and
+    # then finds its key, instead of finding an already issued document.
+    found = find_document(session, kind, ref, lock=True)
+    if isinstance(found, Err):
+        return found
+
     def work() -> Result[dict[str, Any]]:
-        found = _editable(session, kind, ref)
-        if isinstance(found, Err):
-            return found
+        refused = _require_draft(found.value, ref)
+        if refused:
+            return refused
         try:
             document = issue_locked(session, ctx, found.value)
         except PrahoFailure as failure:
@@ -686,10 +698,11 @@ def cancel_invoice(
     session: Session, ctx: ServiceContext, ref: str, reason: str | None = None, idempotency_key: str | None = None
 ) -> Result[dict[str, Any]]:
     """Cancel an unpaid issued invoice with a full storno credit note; returns the credit note."""
+    found = find_document(session, DocumentKind.INVOICE, ref, lock=True)
+    if isinstance(found, Err):
+        return found
+
     def work() -> Result[dict[str, Any]]:
-        found = find_document(session, DocumentKind.INVOICE, ref, lock=True)
-        if isinstance(found, Err):
-            return found
         invoice = found.value
         label = invoice.number_text or ref
         if invoice.status == "draft":

@@ -123,10 +123,12 @@ def record_payment(
     params = {"kind": kind.value, "ref": ref, "amount": data.amount.strip(), "method": data.method,
               "reference": data.reference, "paid_at": paid_at.isoformat()}
 
+    # Lock first, then look the key up (see invoices.issue_document).
+    found = invoices.find_document(session, kind, ref, lock=True)
+    if isinstance(found, Err):
+        return found
+
     def work() -> Result[dict[str, Any]]:
-        found = invoices.find_document(session, kind, ref, lock=True)
-        if isinstance(found, Err):
-            return found
         document = found.value
         try:
             amount = parse_amount(data.amount, document.currency)
