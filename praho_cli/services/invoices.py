@@ -595,10 +595,10 @@ def _number(session: Session, document: BillingDocument, issue_date: date) -> No
     document.number, document.number_text = parts.number, text
 
 
-def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocument) -> BillingDocument:
-    """Issue a draft the caller has locked: price at the tax point, freeze, then take the number.
+def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> date:
+    """Everything issuing does except numbering: price at the tax point, freeze snapshots and totals.
 
-    Raises PrahoFailure (no rate, no exchange rate, no lines); the caller's transaction rolls back.
+    Returns the issue date. Raises PrahoFailure (no rate, no exchange rate, no lines).
     """
     kind = DocumentKind(document.kind)
     lines = _line_inputs(session, document)
@@ -626,7 +626,13 @@ def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocumen
     document.status = "issued" if document.total_minor > 0 else "paid"
     document.issued_at = document.updated_at = now
     document.version += 1
-    # Last, so the counter row stays locked for as short a time as possible.
+    return issue_date
+
+
+def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocument) -> BillingDocument:
+    """Issue a draft the caller has locked: freeze it, then take the number (last, so the counter
+    row stays locked for as short a time as possible). The caller's transaction rolls back on failure."""
+    issue_date = _freeze(session, ctx, document)
     _number(session, document, issue_date)
     session.add(document)
     session.flush()
@@ -646,11 +652,17 @@ def issue_document(
         refused = _require_draft(found.value, ref)
         if refused:
             return refused
+        document = found.value
         try:
-            document = issue_locked(session, ctx, found.value)
+            issue_date = _freeze(session, ctx, document)
         except PrahoFailure as failure:
             return Err(failure.error)
+        # The record is read before the counter is locked; only the number is filled in afterwards.
         public = detail(session, document)
+        _number(session, document, issue_date)
+        session.add(document)
+        session.flush()
+        public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue", entity_type=kind.value,
                      entity_id=public["id"], after=public)
         return Ok(public)
