@@ -153,3 +153,22 @@ def test_seller_not_registered_charges_no_vat() -> None:
     assert d.regime is VatRegime.NOT_REGISTERED
     assert not d.charges_vat
     assert d.mention == LEGAL_MENTIONS[VatRegime.NOT_REGISTERED]
+
+
+def test_migration_seeds_exactly_the_domain_rate_table() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    import praho_cli.ledger.migrations as migrations
+
+    path = Path(migrations.__file__).parent / "versions" / "0002_billing.py"
+    spec = importlib.util.spec_from_file_location("billing_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seeded = {
+        (c, cat, Decimal(rate), date.fromisoformat(start), date.fromisoformat(end) if end else None)
+        for c, cat, rate, start, end in module.SEED_VAT_RATES
+    }
+    domain = {(r.country, r.category.value, r.rate, r.valid_from, r.valid_to) for r in SEED_RATES}
+    assert seeded == domain
