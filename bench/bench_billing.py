@@ -1,0 +1,304 @@
+"""Billing benchmarks: gapless issuing throughput, and streaming a 100,000-invoice list.
+
+    python bench/bench_billing.py [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--write]
+
+1. Invoices issued per second by 1 and 8 processes (each a loop of ``invoices.issue_document`` in its
+   own unit of work, as the CLI runs it), beside the bare rate of a transaction that only locks and
+   increments one counter row on the same database: the physical limit of any gapless scheme.
+2. ``praho invoices list -o jsonl`` over 100,000 invoices: wall time, rows per second and peak RSS,
+   beside ``sqlite3 -json`` reading the same rows.
+
+``--write`` replaces the "Billing" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+SETTINGS = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO", "seller.vat_payer": True}
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+# --- worker processes ---------------------------------------------------------------------------
+def worker(spec: dict[str, Any]) -> None:
+    from sqlalchemy import text
+
+    from praho_cli.billing.numbering import DocumentKind
+    from praho_cli.ledger.engine import open_database
+    from praho_cli.ledger.uow import run_in_transaction
+    from praho_cli.services import invoices
+    from praho_cli.services.context import ServiceContext
+
+    db = open_database(spec["url"])
+    ctx = ServiceContext(now=lambda: datetime.now(UTC), actor="bench", setting=SETTINGS.get)
+    lock = "SELECT last_number FROM series_counters WHERE series_id = :s AND year = 0" + (
+        " FOR UPDATE" if db.is_postgres else "")
+    bump = "UPDATE series_counters SET last_number = last_number + 1 WHERE series_id = :s AND year = 0"
+    with db.engine.connect() as conn:  # warm the pool before the clock starts
+        conn.execute(text("SELECT 1"))
+    Path(spec["ready"]).write_text("ready")
+    while not Path(spec["go"]).exists():
+        time.sleep(0.001)
+    started = time.time()
+    if spec["mode"] == "issue":
+        for doc_id in spec["ids"]:
+            run_in_transaction(db, lambda s, d=doc_id: invoices.issue_document(
+                s, ctx, DocumentKind.INVOICE, str(d))).unwrap()
+    else:
+        for _ in range(spec["count"]):
+            with db.writer().begin() as conn:
+                conn.execute(text(lock), {"s": spec["series_id"]}).scalar_one()
+                conn.execute(text(bump), {"s": spec["series_id"]})
+    sys.stdout.write(json.dumps({"started": started, "ended": time.time()}))
+
+
+def run_workers(url: str, specs: list[dict[str, Any]], tmp: Path) -> float:
+    """Start the workers together; return the operations per second of the whole run."""
+    go = tmp / f"go-{uuid.uuid4().hex}"
+    procs = []
+    for i, spec in enumerate(specs):
+        spec = {**spec, "url": url, "go": str(go), "ready": str(tmp / f"ready-{go.name}-{i}")}
+        code = "import json, sys; sys.path.insert(0, 'bench'); from bench_billing import worker; " \
+               "worker(json.loads(sys.argv[1]))"
+        procs.append((spec, subprocess.Popen([sys.executable, "-c", code, json.dumps(spec)], cwd=ROOT,
+                                             stdout=subprocess.PIPE, text=True)))
+    while not all(Path(spec["ready"]).exists() for spec, _ in procs):
+        time.sleep(0.01)
+    go.write_text("go")
+    spans = []
+    for _spec, proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"worker failed: {out}")
+        spans.append(json.loads(out))
+    total = sum(len(s.get("ids", ())) or s.get("count", 0) for s, _ in procs)
+    return total / (max(s["ended"] for s in spans) - min(s["started"] for s in spans))
+
+
+def seed_drafts(url: str, count: int) -> list[int]:
+    from sqlalchemy import text
+
+    from praho_cli.billing.numbering import DocumentKind
+    from praho_cli.ledger.engine import open_database
+    from praho_cli.ledger.uow import run_in_transaction
+    from praho_cli.result import Ok
+    from praho_cli.services import invoices
+    from praho_cli.services.context import ServiceContext
+    from praho_cli.services.customers import CustomerInput, add_customer
+
+    db = open_database(url)
+    ctx = ServiceContext(now=lambda: NOW, actor="bench", setting=SETTINGS.get)
+    with db.engine.connect() as conn:
+        has_customer = conn.execute(text("SELECT count(*) FROM customers")).scalar_one()
+    if not has_customer:
+        run_in_transaction(db, lambda s: add_customer(s, ctx, CustomerInput(name="Acme SRL",
+                                                                            email="a@acme.ro"))).unwrap()
+    ids: list[int] = []
+    for start in range(0, count, 200):
+        def batch(session: Any, n: int = min(200, count - start)) -> Any:
+            made = [int(invoices.create_draft(session, ctx, DocumentKind.INVOICE, invoices.DraftInput(
+                customer="1", lines=("Hosting|1|100", "Backup|2|9.99|standard"))).unwrap()["id"])
+                for _ in range(n)]
+            return Ok(made)
+
+        ids += run_in_transaction(db, batch).unwrap()
+    db.engine.dispose()
+    return ids
+
+
+def bare_series(url: str) -> int:
+    from sqlalchemy import text
+
+    from praho_cli.ledger.engine import open_database
+
+    db = open_database(url)
+    with db.writer().begin() as conn:
+        conn.execute(text("INSERT INTO document_series (code, kind, template, yearly_reset, start_number, "
+                          "created_at, updated_at) VALUES ('BARE', 'invoice', '{series}{number}', false, 1, "
+                          ":t, :t)"), {"t": NOW.replace(tzinfo=None) if db.is_sqlite else NOW})
+        series_id = conn.execute(text("SELECT id FROM document_series WHERE code = 'BARE'")).scalar_one()
+        conn.execute(text("INSERT INTO series_counters (series_id, year, last_number) VALUES (:s, 0, 0)"),
+                     {"s": series_id})
+    db.engine.dispose()
+    return int(series_id)
+
+
+def fresh_ledger(backend: str, pg_url: str | None, tmp: Path) -> tuple[str, Any]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from praho_cli.ledger.engine import open_database
+    from praho_cli.ledger.schema import upgrade
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+        cleanup = None
+    else:
+        assert pg_url
+        name = f"praho_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+
+        def cleanup() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    db = open_database(url)
+    upgrade(db)
+    db.engine.dispose()
+    return url, cleanup
+
+
+def issue_rates(backend: str, pg_url: str | None, tmp: Path, per_proc: int) -> dict[int, tuple[float, float]]:
+    results = {}
+    for procs in (1, 8):
+        url, cleanup = fresh_ledger(backend, pg_url, tmp)
+        try:
+            ids = seed_drafts(url, procs * per_proc)
+            issue = run_workers(url, [{"mode": "issue", "ids": ids[w::procs]} for w in range(procs)], tmp)
+            series_id = bare_series(url)
+            bare = run_workers(url, [{"mode": "bare", "count": per_proc * 4, "series_id": series_id}
+                                     for _ in range(procs)], tmp)
+        finally:
+            if cleanup:
+                cleanup()
+        results[procs] = (issue, bare)
+        print(f"{backend} x{procs}: issue {issue:.1f}/s, bare counter {bare:.1f}/s ({issue / bare:.1%})",
+              file=sys.stderr)
+    return results
+
+
+# --- the 100,000-row list -----------------------------------------------------------------------
+def seed_issued(url: str, rows: int) -> None:
+    """Issued invoices written straight into the tables (the list reads them; issuing is measured above)."""
+    import sqlite3
+
+    path = url.removeprefix("sqlite:///")
+    seed_drafts(url, 0)
+    con = sqlite3.connect(path)
+    series_id = con.execute("SELECT id FROM document_series WHERE code = 'INV'").fetchone()
+    if series_id is None:
+        con.execute("INSERT INTO document_series (code, kind, template, yearly_reset, start_number, created_at, "
+                    "updated_at) VALUES ('INV', 'invoice', '{series}{year}-{number:06}', 1, 1, ?, ?)",
+                    (NOW.replace(tzinfo=None), NOW.replace(tzinfo=None)))
+        series_id = con.execute("SELECT id FROM document_series WHERE code = 'INV'").fetchone()
+    stamp = NOW.replace(tzinfo=None).isoformat(" ")
+    con.executemany(
+        "INSERT INTO billing_documents (kind, status, series_id, fiscal_year, number, number_text, customer_id, "
+        "currency, tax_point, issue_date, due_days, due_date, vat_regime, rounding, net_minor, vat_minor, "
+        "total_minor, paid_minor, issued_at, created_at, updated_at, version) VALUES ('invoice', 'issued', ?, "
+        "2026, ?, ?, 1, 'RON', '2026-11-20', '2026-11-26', 14, '2026-12-10', 'domestic', 'half_up', 11998, 2520, "
+        "14518, 0, ?, ?, ?, 1)",
+        ((series_id[0], n, f"INV2026-{n:06d}", stamp, stamp, stamp) for n in range(1, rows + 1)),
+    )
+    con.execute("INSERT INTO series_counters (series_id, year, last_number) VALUES (?, 2026, ?)",
+                (series_id[0], rows))
+    con.commit()
+    con.close()
+
+
+def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """(seconds, peak RSS in KiB, bytes written to stdout) of one child process."""
+    with tempfile.TemporaryFile() as sink:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.DEVNULL, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{argv[:3]} failed")
+        return elapsed, usage.ru_maxrss, sink.seek(0, os.SEEK_END)
+
+
+def list_benchmark(tmp: Path, rows: int) -> dict[str, Any]:
+    url, _ = fresh_ledger("sqlite", None, tmp)
+    seed_issued(url, rows)
+    env = {**os.environ, "PRAHO_DATABASE_URL": url, "HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp / "cfg")}
+    praho = [sys.executable, "-m", "praho_cli", "invoices", "list", "-o", "jsonl"]
+    query = ("SELECT d.id, d.kind, d.number_text, s.code, d.status, d.customer_id, c.name, d.currency, "
+             "d.tax_point, d.issue_date, d.due_date, d.net_minor, d.vat_minor, d.total_minor, d.paid_minor, "
+             "d.vat_regime, d.vat_ron_minor FROM billing_documents d JOIN document_series s ON s.id = d.series_id "
+             "JOIN customers c ON c.id = d.customer_id WHERE d.kind = 'invoice' ORDER BY d.id")
+    sqlite = ["sqlite3", "-json", url.removeprefix("sqlite:///"), query]
+    timed_child(praho, env)  # warm the page cache and the bytecode cache
+    runs = [(timed_child(praho, env), timed_child(sqlite, env)) for _ in range(3)]
+    praho_s, rss, size = min(r[0] for r in runs)
+    sqlite_s = min(r[1][0] for r in runs)
+    startup, _, _ = timed_child([sys.executable, "-m", "praho_cli", "--version"], env)
+    return {"rows": rows, "praho_s": praho_s, "rss_kib": rss, "bytes": size, "sqlite_s": sqlite_s,
+            "startup_s": startup}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pg-url", default=os.environ.get("PRAHO_TEST_PG_URL"))
+    parser.add_argument("--per-proc", type=int, default=100)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        backends = ["sqlite"] + (["postgres"] if args.pg_url else [])
+        rates = {b: issue_rates(b, args.pg_url, tmp, args.per_proc) for b in backends}
+        listing = list_benchmark(tmp, args.rows)
+    load = os.getloadavg()[0]
+    lines = [
+        "`python bench/bench_billing.py --write`. Issuing: each process loops "
+        "`services.invoices.issue_document` (a draft with two lines, one unit of work per invoice: lock "
+        "the draft, price it at the tax point, freeze the snapshots, take the number, audit event, commit). "
+        "\"Bare\" is a transaction that only locks and increments one counter row on the same database. "
+        f"Load average at the end of the run: {load:.1f} on {os.cpu_count()} CPUs (other work on the host "
+        "slows both columns).",
+        "",
+        "| database | processes | invoices issued / s | bare counter tx / s | issue / bare |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for backend, by_procs in rates.items():
+        for procs, (issue, bare) in by_procs.items():
+            lines.append(f"| {backend} | {procs} | {issue:,.1f} | {bare:,.1f} | {issue / bare:.0%} |")
+    target = rates.get("postgres", {}).get(8)
+    if target:
+        verdict = "met" if target[0] / target[1] >= 0.4 else "NOT met"
+        lines += ["", f"Target ≥ 40 % of the bare rate at 8 processes on PostgreSQL: **{target[0] / target[1]:.0%}**"
+                      f" ({verdict})."]
+    ratio = listing["praho_s"] / listing["sqlite_s"]
+    lines += [
+        "",
+        f"`praho invoices list -o jsonl` over {listing['rows']:,} issued invoices (SQLite, best of 3, output to a "
+        "file), beside `sqlite3 -json` running the same join:",
+        "",
+        "| reader | wall time | rows / s | peak RSS |",
+        "|---|---:|---:|---:|",
+        f"| praho invoices list -o jsonl | {listing['praho_s']:.2f} s | {listing['rows'] / listing['praho_s']:,.0f} | "
+        f"{listing['rss_kib'] / 1024:.0f} MB |",
+        f"| sqlite3 -json | {listing['sqlite_s']:.2f} s | {listing['rows'] / listing['sqlite_s']:,.0f} | – |",
+        "",
+        f"praho / sqlite3: **{ratio:.2f}x** (target ≤ 3x: {'met' if ratio <= 3 else 'NOT met'}); peak RSS target "
+        f"< 150 MB: {'met' if listing['rss_kib'] / 1024 < 150 else 'NOT met'}. praho's time includes its start-up "
+        f"(`praho --version`: {listing['startup_s']:.2f} s on this run).",
+    ]
+    body = "\n".join(lines)
+    print(body)
+    if args.write:
+        from _report import write_section
+
+        write_section("Billing", body)
+
+
+if __name__ == "__main__":
+    main()
