@@ -94,8 +94,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dunning.reminder_command", str, "", "Executable that delivers a payment reminder (reminder JSON on "
             "stdin, PRAHO_IDEMPOTENCY_KEY in its environment). Empty: the reminder is only recorded and logged."),
     Setting("dunning.command_timeout_seconds", int, 60, "How long the reminder command may run."),
-    Setting("drift.parallel", int, 64, "How many servers `drift scan` reads at once (reads only: more than "
-            "virtualmin.parallel is safe)."),
+    Setting("drift.parallel", int, 8, "How many servers `drift scan` reads at once. Parsing the replies is "
+            "CPU work, so beyond a few per core more threads only contend (docs/benchmarks.md)."),
 )
 
 SECRET_SUFFIXES = ("_file", "_command")

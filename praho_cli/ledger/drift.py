@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger.models.drift import DriftRecord
 from praho_cli.ledger.models.hosting import HostingAccount, Server
@@ -19,7 +19,7 @@ def get(session: Session, record_id: int) -> DriftRecord | None:
 
 
 def open_records(session: Session) -> dict[str, DriftRecord]:
-    stmt = select(DriftRecord).where(DriftRecord.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    stmt = select(DriftRecord).where(col(DriftRecord.status).in_(OPEN_STATUSES))
     return {r.open_key: r for r in session.execute(stmt).scalars() if r.open_key}
 
 
@@ -27,15 +27,15 @@ def iter_records(
     session: Session, *, status: str | None = None, kind: str | None = None, server: str | None = None,
     ids: Sequence[int] | None = None,
 ) -> Iterator[DriftRecord]:
-    stmt = select(DriftRecord).order_by(DriftRecord.id)
+    stmt = select(DriftRecord).order_by(col(DriftRecord.id))
     if status is not None:
-        stmt = stmt.where(DriftRecord.status == status)
+        stmt = stmt.where(col(DriftRecord.status) == status)
     if kind is not None:
-        stmt = stmt.where(DriftRecord.kind == kind)
+        stmt = stmt.where(col(DriftRecord.kind) == kind)
     if server is not None:
-        stmt = stmt.where(DriftRecord.server == server)
+        stmt = stmt.where(col(DriftRecord.server) == server)
     if ids is not None:
-        stmt = stmt.where(DriftRecord.id.in_(list(ids)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(DriftRecord.id).in_(list(ids)))
     yield from session.execute(stmt.execution_options(yield_per=500)).scalars()
 
 
@@ -47,10 +47,11 @@ def ledger_accounts(session: Session) -> Iterator[tuple[Any, ...]]:
     """(domain, server name, status, plan, username) of every account, as plain tuples (10,000s of
     rows: no ORM objects kept)."""
     stmt = (
-        select(HostingAccount.domain, Server.name, HostingAccount.status, HostingAccount.plan,
-               HostingAccount.username)
-        .join(Server, Server.id == HostingAccount.server_id)  # type: ignore[arg-type]
-        .order_by(HostingAccount.domain)
+        select(col(HostingAccount.domain), col(Server.name), col(HostingAccount.status),
+               col(HostingAccount.plan), col(HostingAccount.username))
+        .join(Server, col(Server.id) == col(HostingAccount.server_id))
+        .order_by(col(HostingAccount.domain))
     )
-    for row in session.execute(stmt.execution_options(yield_per=1000)):
+    # Through the connection, not the ORM session: plain rows are about ten times cheaper to load.
+    for row in session.connection().execute(stmt.execution_options(yield_per=1000)):
         yield tuple(row)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.base import iso
@@ -153,13 +153,13 @@ def _start(session: Session, ctx: ServiceContext, tasks: Sequence[str]) -> Resul
     now = ctx.now()
     # Whoever recorded these held the cron lock, which we hold now: they died mid-run (SIGKILL, OOM,
     # reboot). Recording that is what makes an interrupted run visible to `cron status`.
-    dead = list(session.execute(select(CronRun).where(CronRun.status == "running")).scalars())
+    dead = list(session.execute(select(CronRun).where(col(CronRun.status) == "running")).scalars())
     for run in dead:
         run.status, run.finished_at = "interrupted", now
         run.error = "the run ended without finishing (killed or crashed); a later run found it"
         session.add(run)
-        session.execute(update(CronTaskRun).where(CronTaskRun.cron_run_id == run.id,  # type: ignore[arg-type]
-                                                  CronTaskRun.status == "running")
+        session.execute(update(CronTaskRun).where(col(CronTaskRun.cron_run_id) == run.id,
+                                                  col(CronTaskRun.status) == "running")
                         .values(status="interrupted", finished_at=now, error="interrupted with its run")
                         .execution_options(synchronize_session=False))
     row = CronRun(run_id=ctx.run_id, status="running", pid=os.getpid(), host=socket.gethostname(), actor=ctx.actor,
@@ -304,12 +304,12 @@ def task_status(session: Session, ctx: ServiceContext) -> Result[list[dict[str, 
     now = ctx.now()
     rows = []
     for task in TASKS:
-        latest = session.execute(select(CronTaskRun).where(CronTaskRun.task == task)
-                                 .order_by(CronTaskRun.started_at.desc(), CronTaskRun.id.desc())  # type: ignore[union-attr, attr-defined]
+        latest = session.execute(select(CronTaskRun).where(col(CronTaskRun.task) == task)
+                                 .order_by(col(CronTaskRun.started_at).desc(), col(CronTaskRun.id).desc())
                                  .limit(1)).scalars().first()
-        success = session.execute(select(CronTaskRun).where(CronTaskRun.task == task,
-                                                            CronTaskRun.status == "succeeded")
-                                  .order_by(CronTaskRun.finished_at.desc()).limit(1)).scalars().first()  # type: ignore[union-attr]
+        success = session.execute(select(CronTaskRun).where(col(CronTaskRun.task) == task,
+                                                            col(CronTaskRun.status) == "succeeded")
+                                  .order_by(col(CronTaskRun.finished_at).desc()).limit(1)).scalars().first()
         done_at: datetime | None = success.finished_at if success else None
         age = round((now - done_at).total_seconds() / 3600, 2) if done_at else None
         rows.append({
@@ -322,7 +322,7 @@ def task_status(session: Session, ctx: ServiceContext) -> Result[list[dict[str, 
 
 
 def list_runs(session: Session, limit: int) -> Result[list[dict[str, Any]]]:
-    stmt = select(CronRun).order_by(CronRun.started_at.desc(), CronRun.id.desc()).limit(limit)  # type: ignore[union-attr, attr-defined]
+    stmt = select(CronRun).order_by(col(CronRun.started_at).desc(), col(CronRun.id).desc()).limit(limit)
     return Ok([run_public(r) for r in session.execute(stmt).scalars()])
 
 

@@ -162,11 +162,15 @@ def scan(
 ) -> Result[ScanReport]:
     with read_session(db) as session:
         chosen = _choose_servers(session, names)
-        if isinstance(chosen, Err):
-            return chosen
-        accounts = [LedgerAccount(*row) for row in repo.ledger_accounts(session)]
-    width = parallel or int(ctx.setting("drift.parallel") or 64)
-    reads = read_servers(chosen.value, clients, width, progress)
+    if isinstance(chosen, Err):
+        return chosen
+    width = parallel or int(ctx.setting("drift.parallel") or 8)
+    # The servers are read while the ledger is: the slowest server sets the pace, not the sum.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-scan") as runner:
+        pending = runner.submit(read_servers, chosen.value, clients, width, progress)
+        with read_session(db) as session:
+            accounts = [LedgerAccount(*row) for row in repo.ledger_accounts(session)]
+        reads = pending.result()
     found = compare(accounts, reads)
     del accounts
     scanned = {r.server for r in reads}
@@ -230,6 +234,7 @@ def list_records(
         return err(ErrorCode.INVALID, f"status: must be one of open, {', '.join(STATUSES)}", field="status")
     if kind is not None and kind not in KINDS:
         return err(ErrorCode.INVALID, f"kind: must be one of {', '.join(KINDS)}", field="kind")
+    rows: Iterator[DriftRecord]
     if status == "open":
         rows = (r for r in repo.iter_records(session, kind=kind, server=server) if r.status in repo.OPEN_STATUSES)
     else:
@@ -564,9 +569,10 @@ def _adopt(session: Session, ctx: ServiceContext, item: _Item, plan: _Plan, now:
         audit.append(session, ts=now, actor=ctx.actor, action="account.adopt", entity_type="account",
                      entity_id=after["id"], after=after)
         return Ok(None)
-    account = session.get(HostingAccount, plan.account_id)
-    if account is None:
+    existing = session.get(HostingAccount, plan.account_id)
+    if existing is None:
         return err(ErrorCode.NOT_FOUND, f"{item.domain} is no longer in the ledger")
+    account = existing
     before = public_of(session, account)
     values: dict[str, Any] = {"updated_at": now}
     if plan.op == "adopt_gone":

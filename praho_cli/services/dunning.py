@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import accounts as account_repo
 from praho_cli.ledger import audit
@@ -69,15 +69,15 @@ class _Invoice:
 
 def _overdue(session: Session) -> list[_Invoice]:
     stmt = select(BillingDocument).where(
-        BillingDocument.kind == "invoice", BillingDocument.status == "overdue",
-        BillingDocument.due_date.is_not(None),  # type: ignore[union-attr]
-    ).order_by(BillingDocument.id)
-    return [_Invoice(d.id or 0, d.number_text or str(d.id), d.customer_id, d.due_date, d.status,  # type: ignore[arg-type]
+        col(BillingDocument.kind) == "invoice", col(BillingDocument.status) == "overdue",
+        col(BillingDocument.due_date).is_not(None),
+    ).order_by(col(BillingDocument.id))
+    return [_Invoice(d.id or 0, d.number_text or str(d.id), d.customer_id, d.due_date, d.status,
                      d.total_minor - d.paid_minor, d.currency) for d in session.execute(stmt).scalars()]
 
 
 def _action(session: Session, invoice_id: int, kind: str) -> DunningAction | None:
-    stmt = select(DunningAction).where(DunningAction.invoice_id == invoice_id, DunningAction.kind == kind)
+    stmt = select(DunningAction).where(col(DunningAction.invoice_id) == invoice_id, col(DunningAction.kind) == kind)
     return session.execute(stmt).scalars().first()
 
 
@@ -153,7 +153,8 @@ def _remind(db: Database, ctx: ServiceContext, invoice: _Invoice, days: int, not
         name, email = (customer.name, customer.email) if customer else (None, None)
     payload = {
         "event": "dunning.reminder", "invoice_id": str(invoice.id), "invoice": invoice.number,
-        "customer_id": str(invoice.customer_id), "customer_name": name, "customer_email": email, "due_date": invoice.due_date.isoformat(),
+        "customer_id": str(invoice.customer_id), "customer_name": name, "customer_email": email,
+        "due_date": invoice.due_date.isoformat(),
         "days_overdue": days, "balance_cents": invoice.balance_minor, "currency": invoice.currency,
         "idempotency_key": f"dunning-reminder-{invoice.id}",
     }
@@ -192,8 +193,8 @@ def _run_reminder_command(ctx: ServiceContext, payload: dict[str, Any]) -> str |
 
 
 def _account_action(session: Session, action_id: int, account_id: int) -> DunningAccountAction | None:
-    stmt = select(DunningAccountAction).where(DunningAccountAction.action_id == action_id,
-                                              DunningAccountAction.account_id == account_id)
+    stmt = select(DunningAccountAction).where(col(DunningAccountAction.action_id) == action_id,
+                                              col(DunningAccountAction.account_id) == account_id)
     return session.execute(stmt).scalars().first()
 
 
@@ -209,9 +210,9 @@ def _targets(db: Database, ctx: ServiceContext, action_id: int, customer_id: int
                                                  domain=account.domain, status="pending", created_at=now,
                                                  updated_at=now))
         session.flush()
-        stmt = select(DunningAccountAction).where(DunningAccountAction.action_id == action_id,
-                                                  DunningAccountAction.status != "done").order_by(
-                                                      DunningAccountAction.id)
+        stmt = select(DunningAccountAction).where(col(DunningAccountAction.action_id) == action_id,
+                                                  col(DunningAccountAction.status) != "done").order_by(
+                                                      col(DunningAccountAction.id))
         return Ok([(r.id or 0, r.account_id, r.domain) for r in session.execute(stmt).scalars()])
 
     result = run_in_transaction(db, work)
@@ -285,8 +286,8 @@ def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, 
 
     with read_session(db) as session:
         stmt = (select(DunningAction, BillingDocument)
-                .join(BillingDocument, BillingDocument.id == DunningAction.invoice_id)  # type: ignore[arg-type]
-                .where(DunningAction.kind == "suspension", BillingDocument.status.in_(SETTLED)))  # type: ignore[attr-defined]
+                .join(BillingDocument, col(BillingDocument.id) == DunningAction.invoice_id)
+                .where(col(DunningAction.kind) == "suspension", col(BillingDocument.status).in_(SETTLED)))
         settled = [(a.id or 0, a.customer_id, _Invoice(d.id or 0, d.number_text or str(d.id), d.customer_id,
                                                         d.due_date or today, d.status, 0, d.currency))
                    for a, d in session.execute(stmt).all()]
@@ -298,8 +299,8 @@ def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, 
         if action is None:
             continue
         with read_session(db) as session:
-            stmt2 = select(DunningAccountAction).where(DunningAccountAction.action_id == suspension_id,
-                                                       DunningAccountAction.status == "done")
+            stmt2 = select(DunningAccountAction).where(col(DunningAccountAction.action_id) == suspension_id,
+                                                       col(DunningAccountAction.status) == "done")
             suspended = [(r.account_id, r.domain) for r in session.execute(stmt2).scalars()]
         failed = False
         prefix = f"{REASON_PREFIX}{invoice.number} "
