@@ -25,14 +25,17 @@ def fleet(tmp_path: Path) -> Any:
         yield sims
 
 
+# The mutation timeout leaves room for a loaded CI machine; the hang fault below outlasts it.
 ENV = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_SERVERS_VM2_PASSWORD": PASSWORD,
-       "PRAHO_VIRTUALMIN_TIMEOUT_SECONDS": "2", "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "1"}
+       "PRAHO_VIRTUALMIN_TIMEOUT_SECONDS": "5", "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "4"}
 
 
 @pytest.fixture
-def h(cli: Any, fleet: Any) -> Any:
+def h(cli_any: Any, fleet: Any) -> Any:
+    """The CLI on SQLite and on PostgreSQL in turn, with the two simulated servers registered."""
+
     def run(*args: str, factory: Any = None) -> Any:
-        return cli(*args, env=ENV, transport_factory=factory)
+        return cli_any(*args, env=ENV, transport_factory=factory)
 
     assert run("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
     for sim, cap in zip(fleet, ("5", "5"), strict=True):
@@ -77,7 +80,7 @@ def test_lost_reply_is_resolved_by_reading_back(h: Any, fleet: Any) -> None:
 
 
 def test_timeout_before_create_fails_and_releases_slot(h: Any, fleet: Any) -> None:
-    fleet["vm1"].set_faults([Fault("hang", programs=("create-domain",), seconds=3, times=1)])
+    fleet["vm1"].set_faults([Fault("hang", programs=("create-domain",), seconds=6, times=1)])
     r = create(h, "shop.ro")
     assert r.exit_code == 69
     assert fleet["vm1"].state.domains() == []
@@ -199,7 +202,8 @@ WORKER_ENV_KEYS = ("PRAHO_DATABASE_URL", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HO
 
 
 @pytest.mark.slow
-def test_twenty_processes_ten_slots(cli: Any, fleet: Any) -> None:
+def test_twenty_processes_ten_slots(cli_any: Any, fleet: Any) -> None:
+    cli = cli_any
     from tests.conftest import FIXED_NOW, praho_popen  # noqa: F401
 
     base = cli.env(**ENV)
