@@ -9,6 +9,7 @@ reply) is resolved by reading the domain back from Virtualmin, never by repeatin
 from __future__ import annotations
 
 import json
+import shlex
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -398,6 +399,17 @@ def _idempotent_lookup(db: Database, key: str, req: CreateRequest) -> Result[dic
 # --------------------------------------------------------------------------- resume
 
 
+def _create_command(domain: str, customer_id: str, plan: str | None, template: str | None, server: str) -> str:
+    """The `accounts create` that makes a fresh attempt of a failed job (same customer, plan, server)."""
+    parts = ["praho accounts create", domain, "--customer", customer_id]
+    if plan:
+        parts += ["--plan", shlex.quote(plan)]
+    if template:
+        parts += ["--template", shlex.quote(template)]
+    parts += ["--server", server]
+    return " ".join(parts)
+
+
 def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: str) -> Result[dict[str, Any]]:
     """Resolve a job whose outcome is unknown (or that a crash left running) from the server's state."""
     with read_session(db) as session:
@@ -416,6 +428,8 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
             return err(ErrorCode.INELIGIBLE, f"job {job.id}: its account is gone from the ledger")
         intent = Intent(account.id or 0, job.id or 0, server, job.domain, job.username, True,
                         json.loads(job.steps_json))
+        retry_command = _create_command(job.domain, str(account.customer_id), account.plan, account.template,
+                                        server.name)
     client = clients(server)
     record = client.get_domain(intent.domain)  # a PrahoFailure here leaves the job as it was
     started = next((s for s in intent.steps if s["step"] == "create_domain"), None)
@@ -433,11 +447,14 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
             ErrorCode.CONFLICT, f"{intent.domain} exists on {server.name} owned by {record.username}"))
     else:
         # Absent: the create never happened. Without the password (never stored) it cannot be
-        # replayed, so the job fails and a new `accounts create` makes a fresh attempt.
+        # replayed, so the job fails (its slot is released, the account row is left `error`) and
+        # the message gives the command that makes a fresh attempt on the same row.
         if started is not None:
             started["status"] = "failed"
-        _fail(db, ctx, client, intent, PrahoError(ErrorCode.REMOTE_FAILED,
-                                                  f"{intent.domain} was not created on {server.name}"))
+        _fail(db, ctx, client, intent, PrahoError(
+            ErrorCode.REMOTE_FAILED,
+            f"{intent.domain} was not created on {server.name} (absent when read back); the password is "
+            f"never stored, so this attempt cannot be replayed: retry with `{retry_command}`"))
     with read_session(db) as session:
         from praho_cli.services.accounts import job_public
 

@@ -166,6 +166,40 @@ def test_unknown_outcome_then_resume(h: Any, fleet: Any) -> None:
     no_orphans(h, fleet)
 
 
+def test_resume_when_the_domain_turns_out_absent_fails_and_says_how_to_retry(h: Any, fleet: Any) -> None:
+    # The create times out without running (hang) and the read-back fails too: outcome unknown.
+    fleet["vm1"].set_faults([Fault("hang", programs=("create-domain",), seconds=6, times=1),
+                             Fault("http_error", status=503, programs=("list-domains",), after=1, times=4)])
+    r = create(h, "shop.ro", "--plan", "Gold")
+    assert r.exit_code == 69 and "accounts jobs resume" in r.stderr
+    job = job_of(h, "shop.ro")
+    assert job["status"] == "unknown"
+    assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 1  # held while unknown
+    fleet["vm1"].set_faults([])
+    resumed = h("accounts", "jobs", "resume", job["id"], "-o", "json")
+    assert resumed.exit_code == 0, resumed.stderr
+    row = resumed.json()
+    retry = "praho accounts create shop.ro --customer 1 --plan Gold --server vm1"
+    assert row["status"] == "failed"
+    assert row["error"] == ("shop.ro was not created on vm1 (absent when read back); the password is never "
+                            f"stored, so this attempt cannot be replayed: retry with `{retry}`")
+    assert f"Job {job['id']} (shop.ro) failed: " in resumed.stderr and retry in resumed.stderr
+    assert [(s["step"], s["status"]) for s in row["steps"]][-3:] == [
+        ("create_domain", "failed"), ("resume", "done"), ("rollback:release_slot", "done")]
+    account = h("accounts", "show", "shop.ro", "-o", "json").json()
+    assert (account["status"], account["error_reason"]) == ("error", row["error"])
+    assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 0
+    assert fleet["vm1"].state.domains() == []
+    # Resuming a settled job changes nothing.
+    assert h("accounts", "jobs", "resume", job["id"], "-o", "json").json() == row
+    # The suggested command makes a fresh attempt on the same account row.
+    again = h(*retry.split()[1:], "-o", "json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["status"], again.json()["id"], again.json()["server"]) == ("active", account["id"], "vm1")
+    assert fleet["vm1"].stats()["by_program"]["create-domain"] == 2
+    no_orphans(h, fleet)
+
+
 def test_suspend_remote_failure_leaves_ledger_truthful(h: Any, fleet: Any) -> None:
     assert create(h, "shop.ro").exit_code == 0
     fleet["vm1"].set_faults([Fault("http_error", status=500, programs=("disable-domain",))])

@@ -339,4 +339,7 @@ def jobs_resume(ctx: typer.Context, job: Annotated[str, typer.Argument(help="Job
     out = app_.renderer(accounts.JOB, output, fields, json)
     row = provisioning.resume_job(app_.database(), app_.service_context(), _providers(app_), job).unwrap()
     out.one(row)
-    app_.messages.success(f"Job {row['id']} ({row['domain']}): {row['status']}", event="job.resumed")
+    if row["status"] == "failed":
+        app_.messages.warning(f"Job {row['id']} ({row['domain']}) failed: {row['error']}", event="job.resumed")
+    else:
+        app_.messages.success(f"Job {row['id']} ({row['domain']}): {row['status']}", event="job.resumed")
