@@ -212,14 +212,18 @@ def kind_label(kind: DocumentKind) -> str:
 def find_document(session: Session, kind: DocumentKind, ref: str, *, lock: bool = False) -> Result[BillingDocument]:
     """By number (``INV2026-000042``) or ledger id; ``lock`` takes the row lock (FOR UPDATE)."""
     ref = ref.strip()
-    stmt = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.number_text == ref)
-    if lock:
-        stmt = stmt.with_for_update()
-    found = session.execute(stmt).scalar_one_or_none()
-    if found is None and ref.lstrip("#").isdigit():
-        stmt = select(BillingDocument).where(BillingDocument.kind == kind.value,
-                                             BillingDocument.id == int(ref.lstrip("#")))
+    by_number = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.number_text == ref)
+    lookups = [by_number]
+    if ref.lstrip("#").isdigit():
+        # Digits are an id first (drafts have nothing else), a number from a "{number}" template next.
+        by_id = select(BillingDocument).where(BillingDocument.kind == kind.value,
+                                              BillingDocument.id == int(ref.lstrip("#")))
+        lookups.insert(0, by_id)
+    found = None
+    for stmt in lookups:
         found = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+        if found is not None:
+            break
     if found is None:
         return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r} (give its number or id)")
     return Ok(found)
@@ -309,8 +313,9 @@ def _related(session: Session, document: BillingDocument) -> list[dict[str, Any]
     return related
 
 
-def detail(session: Session, document: BillingDocument) -> dict[str, Any]:
-    totals = compute_totals(priced_lines(session, document), document.rounding)
+def detail(session: Session, document: BillingDocument, totals: DocumentTotals | None = None) -> dict[str, Any]:
+    """The full record; ``totals`` saves re-reading the lines when the caller has just priced them."""
+    totals = totals or compute_totals(priced_lines(session, document), document.rounding)
     # An invoice converted from a proforma is paid by the payments recorded on the proforma.
     paid_by = [document.id] + ([document.proforma_id] if document.proforma_id else [])
     payments = session.execute(
@@ -595,10 +600,10 @@ def _number(session: Session, document: BillingDocument, issue_date: date) -> No
     document.number, document.number_text = parts.number, text
 
 
-def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> date:
+def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> tuple[date, DocumentTotals]:
     """Everything issuing does except numbering: price at the tax point, freeze snapshots and totals.
 
-    Returns the issue date. Raises PrahoFailure (no rate, no exchange rate, no lines).
+    Returns the issue date and the totals. Raises PrahoFailure (no rate, no exchange rate, no lines).
     """
     kind = DocumentKind(document.kind)
     lines = _line_inputs(session, document)
@@ -626,13 +631,13 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) ->
     document.status = "issued" if document.total_minor > 0 else "paid"
     document.issued_at = document.updated_at = now
     document.version += 1
-    return issue_date
+    return issue_date, totals
 
 
 def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocument) -> BillingDocument:
     """Issue a draft the caller has locked: freeze it, then take the number (last, so the counter
     row stays locked for as short a time as possible). The caller's transaction rolls back on failure."""
-    issue_date = _freeze(session, ctx, document)
+    issue_date, _totals = _freeze(session, ctx, document)
     _number(session, document, issue_date)
     session.add(document)
     session.flush()
@@ -654,11 +659,11 @@ def issue_document(
             return refused
         document = found.value
         try:
-            issue_date = _freeze(session, ctx, document)
+            issue_date, totals = _freeze(session, ctx, document)
         except PrahoFailure as failure:
             return Err(failure.error)
         # The record is read before the counter is locked; only the number is filled in afterwards.
-        public = detail(session, document)
+        public = detail(session, document, totals)
         _number(session, document, issue_date)
         session.add(document)
         session.flush()
