@@ -237,12 +237,12 @@ def audit_series(session: Session, code: str | None = None, year: int | None = N
         stmt = stmt.where(DocumentSeries.code == code)
     findings = []
     for series in session.execute(stmt).scalars().all():
-        keys = {c["year"] for c in _counters(session, series.id or 0)}
+        counters = {c["year"]: c["last_number"] for c in _counters(session, series.id or 0)}
+        keys = set(counters)
         years_stmt = select(BillingDocument.fiscal_year).where(
             BillingDocument.series_id == series.id, BillingDocument.number.is_not(None)  # type: ignore[union-attr]
         ).distinct()
         keys |= {y for (y,) in session.execute(years_stmt) if y is not None}
-        counters = {c["year"]: c["last_number"] for c in _counters(session, series.id or 0)}
         for key in sorted(keys):
             if year is not None and key not in (year, 0):
                 continue
