@@ -14,6 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session
 
 from praho_cli.ledger import accounts as repo
@@ -196,30 +197,46 @@ def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest) -> Res
 
 
 def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, error: str | None = None,
-              account_values: dict[str, Any] | None = None) -> None:
+              account_values: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Record the job's progress (and account changes) in one short write transaction. Returns the
+    account's public record when ``account_values`` change its status (the outcome), else None.
+
+    Plain UPDATEs without re-reading the rows: a create makes three of these transactions and they
+    serialise on SQLite's single writer across every server an apply works on (bench/bench_apply.py),
+    so each one is kept to the statements it needs."""
     now = ctx.now()
 
-    def work(session: Session) -> Result[None]:
-        job = session.get(ProvisioningJob, intent.job_id)
-        assert job is not None
-        repo.update_job_if_version(session, job.id or 0, job.version, {
-            "status": status, "error": error, "steps_json": json.dumps(intent.steps), "username": intent.username,
-            "updated_at": now})
-        if account_values is not None:
-            account = session.get(HostingAccount, intent.account_id)
-            if account is not None:
-                before = to_public(account, intent.server.name)
-                updated = repo.update_account_if_version(session, account.id or 0, account.version,
-                                                         {**account_values, "updated_at": now})
-                if updated is not None and "status" in account_values:
-                    audit.append(session, ts=now, actor=ctx.actor, action=f"account.create.{updated.status}",
-                                 entity_type="account", entity_id=str(updated.id), before=before,
-                                 after=to_public(updated, intent.server.name))
-        return Ok(None)
+    def work(session: Session) -> Result[dict[str, Any] | None]:
+        session.execute(
+            update(ProvisioningJob).where(ProvisioningJob.id == intent.job_id)  # type: ignore[arg-type]
+            .values(status=status, error=error, steps_json=json.dumps(intent.steps), username=intent.username,
+                    updated_at=now, version=ProvisioningJob.version + 1)
+            .execution_options(synchronize_session=False))
+        if account_values is None:
+            return Ok(None)
+        if "status" not in account_values:
+            session.execute(
+                update(HostingAccount).where(HostingAccount.id == intent.account_id)  # type: ignore[arg-type]
+                .values(**account_values, updated_at=now, version=HostingAccount.version + 1)
+                .execution_options(synchronize_session=False))
+            return Ok(None)
+        account = session.get(HostingAccount, intent.account_id)
+        if account is None:
+            return Ok(None)
+        before = to_public(account, intent.server.name)
+        updated = repo.update_account_if_version(session, account.id or 0, account.version,
+                                                 {**account_values, "updated_at": now})
+        if updated is None:
+            return Ok(None)
+        after = to_public(updated, intent.server.name)
+        audit.append(session, ts=now, actor=ctx.actor, action=f"account.create.{updated.status}",
+                     entity_type="account", entity_id=str(updated.id), before=before, after=after)
+        return Ok(after)
 
     recorded = run_in_transaction(db, work)
     if isinstance(recorded, Err):
         raise PrahoFailure(recorded.error)
+    return recorded.value
 
 
 def _preflight(client: VirtualminClient, req: CreateRequest, intent: Intent, db: Database) -> str | None:
@@ -305,6 +322,7 @@ def create_account(
     if isinstance(recorded, Err):
         return recorded
     intent = recorded.value
+    recorded_username = intent.username
     try:
         client = clients(intent.server)
     except PrahoFailure as failure:
@@ -320,8 +338,13 @@ def create_account(
     intent.steps.append({"step": "preflight", "status": "done"})
     create_step: dict[str, Any] = {"step": "create_domain", "status": "started", "rollback": "delete_domain"}
     intent.steps.append(create_step)
-    # Commit the "started" step before the call: a crash now leaves a visible running job to resume.
-    _save_job(db, ctx, intent, "running", account_values={"username": intent.username})
+    # The committed intent already leaves a visible pending job that `accounts jobs resume` settles by
+    # reading the domain back, so a crash during the create needs no further commit here - unless
+    # pre-flight changed the generated username: resume must compare the owner against the name the
+    # create will use, so that one is committed first. (Each commit is a turn on SQLite's single
+    # writer that every server of an apply waits for: bench/bench_apply.py.)
+    if intent.username != recorded_username:
+        _save_job(db, ctx, intent, "running", account_values={"username": intent.username})
     try:
         client.create_domain(intent.domain, password=password, user=intent.username, plan=req.plan,
                              template=req.template)
@@ -367,12 +390,11 @@ def _after_failed_create(
 
 def _succeed(db: Database, ctx: ServiceContext, intent: Intent, key: str | None,
              req: CreateRequest | None) -> Result[dict[str, Any]]:
-    _save_job(db, ctx, intent, "succeeded", None, {"status": "active", "pending_op": None, "error_reason": None,
-                                                    "username": intent.username})
-    with read_session(db) as session:
-        account = session.get(HostingAccount, intent.account_id)
-        assert account is not None
-        public = to_public(account, intent.server.name)
+    public = _save_job(db, ctx, intent, "succeeded", None, {"status": "active", "pending_op": None,
+                                                             "error_reason": None, "username": intent.username})
+    if public is None:
+        return err(ErrorCode.CONFLICT, f"{intent.domain}: the account changed or vanished while it was created; "
+                   f"see praho accounts jobs show {intent.job_id}")
     if key is not None and req is not None:
         def store(session: Session) -> Result[None]:
             idem_store.store(session, key, "accounts.create", idem_store.params_hash(
