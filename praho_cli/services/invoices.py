@@ -611,7 +611,8 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) ->
     Returns the issue date and the totals. Raises PrahoFailure (no rate, no exchange rate, no lines).
     """
     kind = DocumentKind(document.kind)
-    lines = _line_inputs(session, document)
+    stored = priced_lines(session, document)
+    lines = [LineInput(p.description, p.quantity, p.unit_price_minor, p.category) for p in stored]
     if not lines:
         raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} has no lines; add one with add-line")
     customer = session.get(Customer, document.customer_id)
@@ -622,7 +623,8 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) ->
     decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point)
     if totals.total_minor < 0:
         raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} total is negative; use a credit note")
-    _write_lines(session, document, totals.lines)
+    if list(totals.lines) != stored:  # the draft was priced for another tax point or rate table
+        _write_lines(session, document, totals.lines)
     _apply_totals(document, decision, totals)
     document.rounding = _rounding(ctx)
     document.tax_point = tax_point

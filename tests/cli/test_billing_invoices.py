@@ -272,3 +272,14 @@ def test_series_audit_finds_a_gap_and_exits_7(acme):
          "missing": [2, 4, 5, 6], "duplicates": [], "ok": False}]
     assert bad.stderr == ("error: gaps or duplicates in INV/2026 (missing [2, 4, 5, 6], duplicates [], "
                           "counter 3)\n")
+
+
+def test_draft_without_tax_point_is_repriced_at_issue(acme):
+    acme.clock = lambda: datetime(2025, 7, 31, 20, 0, tzinfo=UTC)
+    draft = acme("invoices", "create", "--customer", "1", "--line", "Hosting|1|100", "-o", "json").json()
+    assert (draft["tax_point"], draft["lines"][0]["vat_rate"], draft["vat_cents"]) == (None, "19", 1900)
+    acme.clock = lambda: datetime(2025, 8, 1, 8, 0, tzinfo=UTC)
+    doc = acme("invoices", "issue", draft["id"], "-o", "json").json()
+    assert (doc["tax_point"], doc["lines"][0]["vat_rate"], doc["vat_cents"]) == ("2025-08-01", "21", 2100)
+    assert acme("invoices", "show", doc["number"], "-o", "json").json()["vat_breakdown"] == [
+        {"vat_code": "S", "vat_rate": "21", "base_cents": 10000, "vat_cents": 2100}]
