@@ -246,12 +246,14 @@ def test_twenty_processes_ten_slots(cli_any: Any, fleet: Any) -> None:
     for sim in fleet:
         assert run("servers", "add", sim.name, "--url", sim.url, "--max-domains", "5").exit_code == 0
     # processes use the real clock: check with it too so health is fresh for them
-    env = {**base, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60"}
+    # 20 interpreters on a small CI machine: a writer may wait its turn for longer than the default 30 s.
+    env = {**base, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60", "PRAHO_SQLITE_BUSY_TIMEOUT_MS": "180000"}
     done = praho_popen(["servers", "check", "--all"], env)
     assert done.wait(60) == 0
     procs = [praho_popen(["accounts", "create", f"site{i}.ro", "--customer", "billing@acme.ro", "-o", "json"], env)
              for i in range(20)]
-    results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    results = [(p.returncode, out, err) for p, (out, err) in zip(procs, outputs, strict=True)]
     ok = [json.loads(out) for code, out, _ in results if code == 0]
     refused = [err for code, _out, err in results if code == 5]
     assert len(ok) == 10, [r[2] for r in results if r[0] not in (0, 5)]
