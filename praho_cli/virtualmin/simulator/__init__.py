@@ -39,7 +39,7 @@ the ``virtualmin`` command both honour.
 Mutations on one server are serialised by an exclusive lock on the state file, with the injected
 latency spent inside the lock, so concurrent creates queue like Virtualmin's; reads do not wait.
 
-SSH path: ``python -m praho_cli.virtualmin.simulator.command [--state FILE] PROGRAM --flag value …``
+SSH path: ``python -m praho_cli.virtualmin.simulator [--state FILE] PROGRAM --flag value …``
 (or ``PRAHO_SIM_STATE``); :func:`write_virtualmin_wrapper` writes an executable named ``virtualmin``.
 """
 

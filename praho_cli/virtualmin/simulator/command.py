@@ -1,6 +1,6 @@
 """A ``virtualmin`` command for the SSH path, working on a simulator state file.
 
-    python -m praho_cli.virtualmin.simulator.command [--state FILE] PROGRAM [--flag value ...]
+    python -m praho_cli.virtualmin.simulator [--state FILE] PROGRAM [--flag value ...]
 
 The state file comes from ``--state`` or ``PRAHO_SIM_STATE``. Output and exit codes are the real
 command's (cli_*.txt and ssh_*.txt captures, exit codes in index.json): errors go to stdout, exit 1;
@@ -121,7 +121,7 @@ def write_virtualmin_wrapper(bin_dir: str | os.PathLike[str], state_path: str | 
         "#!/bin/sh\n"
         f"PYTHONPATH={shlex.quote(str(package_root))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
         "export PYTHONPATH\n"
-        f"exec {shlex.quote(sys.executable)} -m praho_cli.virtualmin.simulator.command "
+        f"exec {shlex.quote(sys.executable)} -m praho_cli.virtualmin.simulator "
         f"--state {shlex.quote(str(Path(state_path).absolute()))} \"$@\"\n",
         encoding="utf-8",
     )

@@ -162,7 +162,7 @@ def test_quota_fields_appear_when_quotas_are_enabled(tmp_path: Path) -> None:
 
 
 def test_module_runs_as_a_program(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "praho_cli.virtualmin.simulator.command", "--state",
+    proc = subprocess.run([sys.executable, "-m", "praho_cli.virtualmin.simulator", "--state",
                            str(tmp_path / "vm.json"), "list-templates"], capture_output=True, timeout=60)
     assert proc.returncode == 0
     assert proc.stdout.splitlines()[2].startswith(b"0                  Default Settings")
