@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
+from praho_cli.ledger import versioned
 from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob
 
 
@@ -46,32 +47,13 @@ def iter_accounts(
 def update_account_if_version(
     session: Session, account_id: int, version: int, values: dict[str, Any]
 ) -> HostingAccount | None:
-    """Optimistic lock: None when the row is no longer at ``version``."""
-    done = session.execute(
-        update(HostingAccount)
-        .where(HostingAccount.id == account_id, HostingAccount.version == version)  # type: ignore[arg-type]
-        .values(**values, version=version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    session.expire_all()
-    return session.get(HostingAccount, account_id)
+    return versioned.update_if_version(session, HostingAccount, account_id, version, values)
 
 
 def update_job_if_version(
     session: Session, job_id: int, version: int, values: dict[str, Any]
 ) -> ProvisioningJob | None:
-    done = session.execute(
-        update(ProvisioningJob)
-        .where(ProvisioningJob.id == job_id, ProvisioningJob.version == version)  # type: ignore[arg-type]
-        .values(**values, version=version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    session.expire_all()
-    return session.get(ProvisioningJob, job_id)
+    return versioned.update_if_version(session, ProvisioningJob, job_id, version, values)
 
 
 def get_job(session: Session, job_ref: str) -> ProvisioningJob | None:

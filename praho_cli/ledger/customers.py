@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session
 
+from praho_cli.ledger import versioned
 from praho_cli.ledger.models import Customer
 
 
@@ -48,17 +49,7 @@ def iter_customers(
 
 
 def update_if_version(session: Session, customer_id: int, version: int, values: dict[str, Any]) -> Customer | None:
-    """Compare-and-set on ``version``: None when someone else changed the row first."""
-    done = session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id, Customer.version == version)
-        .values(**values, version=version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        return None
-    session.expire_all()
-    return session.get(Customer, customer_id)
+    return versioned.update_if_version(session, Customer, customer_id, version, values)
 
 
 def count(session: Session) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from praho_cli.ledger import versioned
 from praho_cli.ledger.models.hosting import HostingAccount, Server
 
 
@@ -33,17 +34,7 @@ def iter_servers(session: Session, names: list[str] | None = None) -> Iterator[S
 
 
 def update_if_version(session: Session, server_id: int, version: int, values: dict[str, Any]) -> Server | None:
-    """Compare-and-set on ``version``: None when someone else changed the row first."""
-    done = session.execute(
-        update(Server)
-        .where(Server.id == server_id, Server.version == version)  # type: ignore[arg-type]
-        .values(**values, version=version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    session.expire_all()
-    return session.get(Server, server_id)
+    return versioned.update_if_version(session, Server, server_id, version, values)
 
 
 def set_values(session: Session, server_id: int, values: dict[str, Any]) -> None:
