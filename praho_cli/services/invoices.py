@@ -221,7 +221,9 @@ def find_document(session: Session, kind: DocumentKind, ref: str, *, lock: bool 
         lookups.insert(0, by_id)
     found = None
     for stmt in lookups:
-        found = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+        if lock:  # read the row as locked, never a copy cached earlier in the session
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        found = session.execute(stmt).scalar_one_or_none()
         if found is not None:
             break
     if found is None:

@@ -214,6 +214,7 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
         select(SeriesCounter)
         .where(SeriesCounter.series_id == series_id, SeriesCounter.year == year)
         .with_for_update()
+        .execution_options(populate_existing=True)  # the locked row's value, never a cached one
     ).scalar_one_or_none()
     if counter is None:
         # First document of the year. A concurrent first issuer inserting the same key makes the
