@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -115,7 +116,8 @@ def _ledger(url: str, urls: dict[str, str], domains: int) -> None:
     db.engine.dispose()
 
 
-def _scan(url: str, names: list[str], home: Path) -> float:
+def _scan(url: str, names: list[str], home: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, all threads) of one whole `drift scan` command."""
     from praho_cli.cli.main import run
     from praho_cli.output.streams import Environment
 
@@ -125,16 +127,16 @@ def _scan(url: str, names: list[str], home: Path) -> float:
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdin=io.StringIO(), stdout=out, stderr=err, environ=environ, stdin_isatty=False,
                       stdout_isatty=False, stderr_isatty=False)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     code = run(["drift", "scan", "--exit-code", "-o", "jsonl"], env)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu
     if code != 0 or out.getvalue():
         raise SystemExit(f"scan failed ({code}): {err.getvalue()[:500]} {out.getvalue()[:500]}")
-    return elapsed
+    return elapsed, cpu_used
 
 
 def measure(servers: int, domains: int, latency: float, runs: int, work: Path, tag: str,
-            memory: bool = False) -> tuple[float, int]:
+            memory: bool = False) -> tuple[float, float, int]:
     names = [f"vm{i:02d}" for i in range(1, servers + 1)]
     parent, child = multiprocessing.Pipe()
     proc = multiprocessing.Process(target=_serve_fleet, args=(str(work / f"sim-{tag}"), names, domains, latency,
@@ -145,14 +147,14 @@ def measure(servers: int, domains: int, latency: float, runs: int, work: Path, t
         url = f"sqlite:///{work / f'ledger-{tag}.db'}"
         _ledger(url, urls, domains)
         _scan(url, names, work / f"home-{tag}")  # warm-up: imports, connections
-        times = [_scan(url, names, work / f"home-{tag}") for _ in range(runs)]
+        samples = [_scan(url, names, work / f"home-{tag}") for _ in range(runs)]
         peak = 0
         if memory:
             tracemalloc.start()
             _scan(url, names, work / f"home-{tag}")
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-        return statistics.median(times), peak
+        return statistics.median(w for w, _c in samples), statistics.median(c for _w, c in samples), peak
     finally:
         parent.send("stop")
         proc.join(timeout=30)
@@ -171,10 +173,10 @@ def main() -> None:
     parallel = next(s.default for s in SETTINGS if s.key == "drift.parallel")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        one, _ = measure(1, args.domains, args.latency, args.runs, work, "one")
-        fleet, _ = measure(args.servers, args.domains, args.latency, args.runs, work, "fleet")
+        one, one_cpu, _ = measure(1, args.domains, args.latency, args.runs, work, "one")
+        fleet, fleet_cpu, _ = measure(args.servers, args.domains, args.latency, args.runs, work, "fleet")
         sizes = sorted({1, 10, args.servers})
-        peaks = {n: measure(n, args.domains, args.latency, 1, work, f"mem{n}", memory=True)[1] for n in sizes}
+        peaks = {n: measure(n, args.domains, args.latency, 1, work, f"mem{n}", memory=True)[2] for n in sizes}
     ratio = fleet / one
     lines = [
         f"`drift scan` of simulated servers with {args.domains} domains each and {int(args.latency * 1000)} ms "
@@ -182,11 +184,12 @@ def main() -> None:
         f"those accounts, so no drift); median of {args.runs} runs of the whole command, default parallelism "
         f"(drift.parallel = {parallel}).",
         "",
-        "| scan | wall time |",
-        "|---|---|",
-        f"| 1 server ({args.domains} domains) | {one * 1000:.0f} ms |",
-        f"| {args.servers} servers ({args.servers * args.domains} domains) | {fleet * 1000:.0f} ms |",
-        f"| ratio | **{ratio:.2f}x** (target <= 1.5x) |",
+        "| scan | wall time | CPU time (all threads) |",
+        "|---|---|---|",
+        f"| 1 server ({args.domains} domains) | {one * 1000:.0f} ms | {one_cpu * 1000:.0f} ms |",
+        f"| {args.servers} servers ({args.servers * args.domains} domains) | {fleet * 1000:.0f} ms | "
+        f"{fleet_cpu * 1000:.0f} ms |",
+        f"| ratio | **{ratio:.2f}x** (target <= 1.5x) | {fleet_cpu / one_cpu:.1f}x |",
         "",
         "Peak Python memory during a scan (tracemalloc, client side):",
         "",
@@ -195,9 +198,26 @@ def main() -> None:
     ]
     for n, peak in peaks.items():
         lines.append(f"| {n} | {n * args.domains} | {peak / 1024:.0f} KiB | {peak / 1024 / n:.0f} KiB |")
-    lines += ["", "Each server's reply is cut to five fields per domain as soon as it is parsed, and the ledger is "
-              "read as plain tuples, so memory grows with the number of domains only (a constant cost per "
-              "server), never with anything held per thread or per reply."]
+    lines += [
+        "",
+        f"**The target is not met on this machine ({os.cpu_count()} cores).** The scan is CPU-bound, not "
+        "network-bound: the CPU column is close to the wall time. Each 200-domain `list-domains` reply over "
+        "HTTP is about 0.8 MB of JSON (the full `--multiline` record, ~50 fields a domain), and turning it into "
+        "typed records costs about 0.14 s of CPU in the Virtualmin client (profiled: `records_from_json` about "
+        "half, `DomainRecord.from_raw` a fifth, JSON decoding a tenth). Fifty servers are about 7 s of CPU for "
+        "one interpreter, whatever the parallelism; threads only overlap the 100 ms waits. More threads than "
+        "a few per core make it slower (measured reading the 50 servers: 8 threads 4.3 s, 16 threads 5.0 s, "
+        "64 threads 7.2 s), hence drift.parallel = 8.",
+        "",
+        "What would meet it: a cheaper read (remote.cgi's `multiline=&simple-multiline=` in that order, which "
+        "also spares a real server its per-domain quota lookups; the HTTP transport now always appends "
+        "`multiline=` last, so this needs a transport option), and a leaner record parser. Both are in the "
+        "Virtualmin client, outside drift.",
+        "",
+        "Memory is bounded by the parallelism, not the fleet: at most drift.parallel replies are parsed at "
+        "once and each is cut to five fields per domain at once; what grows with the fleet is only those "
+        "small tuples and the ledger's rows.",
+    ]
     body = "\n".join(lines)
     print(body)
     if args.write:
