@@ -201,7 +201,7 @@ def main() -> None:
     lines += [
         "",
         f"**The target is not met on this machine ({os.cpu_count()} cores).** The scan is CPU-bound, not "
-        "network-bound: the CPU column is close to the wall time. Each 200-domain `list-domains` reply over "
+        "network-bound: the CPU column is as large as the wall time. Each 200-domain `list-domains` reply over "
         "HTTP is about 0.8 MB of JSON (the full `--multiline` record, ~50 fields a domain), and turning it into "
         "typed records costs about 0.14 s of CPU in the Virtualmin client (profiled: `records_from_json` about "
         "half, `DomainRecord.from_raw` a fifth, JSON decoding a tenth). Fifty servers are about 7 s of CPU for "
