@@ -230,3 +230,55 @@ def test_install_print_and_install_with_a_crontab_program(billed: Hosting, tmp_p
     assert again.exit_code == 0
     assert table.read_text().splitlines() == lines  # replaced, not added twice
     assert again.stderr == "✓ crontab line replaced (see crontab -l)\n"
+
+
+def test_reminder_command_gets_json_and_key_and_a_failure_is_retried(billed: Hosting, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    script = tmp_path / "remind.sh"
+    script.write_text(f"#!/bin/sh\n[ -f {tmp_path}/fail ] && {{ echo 'smtp down' >&2; exit 3; }}\n"
+                      f"{{ cat; echo; echo \"$PRAHO_IDEMPOTENCY_KEY\"; }} >> {inbox}\n")
+    script.chmod(0o755)
+    (tmp_path / "fail").write_text("")
+    env = {"PRAHO_DUNNING_REMINDER_COMMAND": str(script)}
+    billed.at(day(14))
+    r = billed("cron", "run", "--only", "invoices-overdue", "--only", "dunning", "-o", "json", env=env)
+    assert r.exit_code == 6
+    assert r.json()[1]["error"] == ("1 dunning step(s) failed: reminder for INV2026-000001: reminder command "
+                                    "exited 3: smtp down")
+    assert not inbox.exists()
+    (tmp_path / "fail").unlink()
+    billed.at(day(15))
+    r = billed("cron", "run", "--only", "dunning", "-o", "json", env=env)
+    assert r.exit_code == 0, r.stderr
+    assert r.json()[0]["counts"]["reminders"] == 1
+    sent, key = inbox.read_text().splitlines()
+    assert json.loads(sent)["days_overdue"] == 5 and key == "dunning-reminder-1"
+    assert billed("cron", "run", "--only", "dunning", env=env).exit_code == 0
+    assert len(inbox.read_text().splitlines()) == 2  # once
+
+
+def test_jobs_resume_settles_a_job_with_unknown_outcome(billed: Hosting) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(billed.cli.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE provisioning_jobs SET status = 'unknown' WHERE domain = 'acme.ro'"))
+    engine.dispose()
+    r = billed("cron", "run", "--only", "jobs-resume", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()[0]["counts"] == {"errors": 0, "failed": 0, "jobs": 1, "succeeded": 1}
+    jobs = {j["domain"]: j["status"] for j in billed("accounts", "jobs", "list", "-o", "json").json()}
+    assert jobs["acme.ro"] == "succeeded"
+
+
+def test_runs_and_status_on_a_terminal_and_piped(billed: Hosting) -> None:
+    assert billed("cron", "run", "--only", "dunning").exit_code == 0
+    piped = billed("cron", "runs", "--fields", "status,exit_code,tasks")
+    assert piped.stdout == "succeeded\t0\tdunning\n"
+    table = billed("cron", "status", tty=True)
+    assert table.exit_code == 7
+    lines = table.stdout.splitlines()
+    assert "\x1b[1mtask" in lines[0] and "stale" in lines[0]
+    assert lines[5].split() == ["dunning", "succeeded", "2026-11-26T10:00:00Z", "2026-11-26T10:00:00Z", "0.0",
+                                "false"]
+    assert lines[2].split() == ["servers-check", "true"]
