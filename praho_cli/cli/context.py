@@ -146,6 +146,13 @@ class AppContext:
             self._schema_checked = True
         return self._database
 
+    def close(self) -> None:
+        """Release the ledger's connections (a long-lived process may run many commands)."""
+        if self._database is not None:
+            self._database.engine.dispose()
+            self._database = None
+            self._schema_checked = False
+
     def transact(self, work: Callable[[Session], Result[T]]) -> T:
         """Run one service call in the command's unit of work; commit on Ok, roll back on Err."""
         from praho_cli.ledger.uow import run_in_transaction

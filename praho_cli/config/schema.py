@@ -55,6 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seller.country", str, "RO", "ISO 3166 country code of the seller."),
     Setting("seller.vat_id", str, "", "Seller VAT id (RO + CUI for a Romanian VAT payer).", example="RO18547290"),
     Setting("seller.vat_payer", bool, True, "Whether the seller is registered for VAT."),
+    Setting("seller.oss_registered", bool, True, "Registered for the EU One-Stop Shop: EU consumers are charged "
+            "their own country's VAT. false (below the 10,000 EUR threshold): they are charged the seller's rate."),
     Setting("seller.reg_com", str, "", "Trade register number (Reg. Com.).", example="J40/372/2002"),
     Setting("seller.address", str, "", "Registered address."),
     Setting("seller.iban", str, "", "Bank account printed on invoices."),

@@ -108,7 +108,11 @@ class Renderer:
     def out(self) -> Any:
         return self.streams.env.stdout
 
-    def _project(self, row: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    def _project(self, row: Mapping[str, Any], names: Sequence[str]) -> Mapping[str, Any]:
+        # A service's row already has exactly the record's fields in order: write it as it is
+        # (re-projecting 100,000 rows costs about a second). Anything else is projected.
+        if not self.explicit_fields and isinstance(row, dict) and len(row) == len(names) and list(row) == list(names):
+            return row
         return {n: row.get(n) for n in names}
 
     def one(self, row: Mapping[str, Any]) -> None:

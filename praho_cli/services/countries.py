@@ -1,4 +1,4 @@
-"""Country codes: ISO 3166-1 alpha-2 and the EU member states (for VAT: reverse charge and OSS)."""
+"""ISO 3166-1 alpha-2 country codes (the EU member states live with VAT: praho_cli.billing.regime)."""
 
 ISO_COUNTRIES: frozenset[str] = frozenset(
     (
@@ -16,13 +16,5 @@ ISO_COUNTRIES: frozenset[str] = frozenset(
         "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
         "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY",
         "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
-    )
-)
-
-# Greece's VAT numbers use the prefix EL, not its ISO code GR.
-EU_COUNTRIES: frozenset[str] = frozenset(
-    (
-        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
     )
 )

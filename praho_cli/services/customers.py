@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from praho_cli.billing.regime import EU_COUNTRIES
 from praho_cli.ledger import audit
 from praho_cli.ledger import customers as repo
 from praho_cli.ledger.models import Customer
@@ -17,7 +18,7 @@ from praho_cli.money import CURRENCY_EXPONENTS
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, Result, err
 from praho_cli.services.context import ServiceContext
-from praho_cli.services.countries import EU_COUNTRIES, ISO_COUNTRIES
+from praho_cli.services.countries import ISO_COUNTRIES
 from praho_cli.services.idempotency import idempotent
 
 CUSTOMER = RecordType(

@@ -193,9 +193,11 @@ def _rounding(ctx: ServiceContext) -> str:
 
 def seller_profile(ctx: ServiceContext) -> SellerTaxProfile:
     vat_payer = ctx.setting("seller.vat_payer")
+    oss = ctx.setting("seller.oss_registered")
     return SellerTaxProfile(
         country=str(ctx.setting("seller.country") or "RO").upper(),
         vat_registered=True if vat_payer is None else bool(vat_payer),
+        oss_registered=True if oss is None else bool(oss),
     )
 
 

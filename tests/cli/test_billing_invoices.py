@@ -283,3 +283,16 @@ def test_draft_without_tax_point_is_repriced_at_issue(acme):
     assert (doc["tax_point"], doc["lines"][0]["vat_rate"], doc["vat_cents"]) == ("2025-08-01", "21", 2100)
     assert acme("invoices", "show", doc["number"], "-o", "json").json()["vat_breakdown"] == [
         {"vat_code": "S", "vat_rate": "21", "base_cents": 10000, "vat_cents": 2100}]
+
+
+def test_seller_below_the_oss_threshold_charges_its_own_rate_to_eu_consumers(cli):
+    assert cli(*ANNA_FR).exit_code == 0
+    cli("fx", "set", "EUR", "4.9750", "--date", "2026-11-20")
+    below = {"PRAHO_SELLER_OSS_REGISTERED": "false"}
+    created = cli("invoices", "create", "--customer", "anna@example.fr", "--line", "Hosting|1|100", "-o", "json",
+                  env=below)
+    r = cli("invoices", "issue", created.json()["id"], "-o", "json", env=below)
+    assert r.exit_code == 0, r.stderr
+    invoice = r.json()
+    # Romania's standard rate, not France's 20 %: the seller is not in OSS.
+    assert (invoice["vat_regime"], invoice["vat_cents"], invoice["lines"][0]["vat_rate"]) == ("domestic", 2100, "21")

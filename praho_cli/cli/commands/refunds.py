@@ -53,10 +53,10 @@ def create(
     from praho_cli.money import format_minor
 
     what = "Replayed" if replayed else "Refunded"
-    app_.messages.success(
-        f"{what} {format_minor(row['amount_cents'], row['currency'])} {row['currency']} on {row['invoice_number']}: refund {row['id']} "
-        f"{row['status']}" + (f", credit note {row['credit_note_number']}" if row["credit_note_number"] else ""),
-        event="refund.created", id=row["id"])
+    amount = f"{format_minor(row['amount_cents'], row['currency'])} {row['currency']}"
+    note = f", credit note {row['credit_note_number']}" if row["credit_note_number"] else ""
+    app_.messages.success(f"{what} {amount} on {row['invoice_number']}: refund {row['id']} {row['status']}{note}",
+                          event="refund.created", id=row["id"])
 
 
 @app.command("list")
