@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -20,8 +21,21 @@ def params_hash(command: str, params: Mapping[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def lock_key(session: Session, key: str) -> None:
+    """Serialize transactions that use the same key until the first one commits.
+
+    Without it, a replay could look the key up before the first transaction commits and then meet
+    the first one's effects (a taken e-mail, a spent balance) and fail instead of replaying.
+    SQLite writers are already serialized by BEGIN IMMEDIATE; PostgreSQL takes a transaction-level
+    advisory lock on the key's hash."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"praho-idempotency:{key}".encode()).digest()[:8]
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest, "big", signed=True)})
+
+
 def lookup(session: Session, key: str) -> IdempotencyRecord | None:
-    return session.get(IdempotencyRecord, key)
+    lock_key(session, key)
+    return session.get(IdempotencyRecord, key, populate_existing=True)
 
 
 def store(
