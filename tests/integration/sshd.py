@@ -10,6 +10,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SSHD = "/usr/sbin/sshd"
 
@@ -127,3 +128,20 @@ def start_sshd(directory: Path, *, bin_dir: Path, authorized: list[Path] | None 
             time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"sshd did not listen on {port}: {server.log()}")
+
+
+def sshd_workdir(tmp_path_factory: Any, name: str) -> Path:
+    """A directory for one module's sshd; skips locally, fails in CI, when sshd is missing."""
+    from tests.conftest import require_service
+
+    require_service(sshd_available(), f"OpenSSH sshd ({SSHD}, Debian's openssh-server)")
+    return Path(tmp_path_factory.mktemp(name))
+
+
+def start_with_simulator(directory: Path, state_path: Path) -> Sshd:
+    """An sshd whose sessions find the simulator's `virtualmin` (on ``state_path``) on their PATH."""
+    from praho_cli.virtualmin.simulator.command import write_virtualmin_wrapper
+
+    bin_dir = directory / "bin"
+    write_virtualmin_wrapper(bin_dir, state_path)
+    return start_sshd(directory / "daemon", bin_dir=bin_dir)

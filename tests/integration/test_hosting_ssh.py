@@ -15,10 +15,9 @@ import pytest
 
 from praho_cli.result import PrahoFailure
 from praho_cli.virtualmin.simulator import Fault, SimState
-from praho_cli.virtualmin.simulator.command import write_virtualmin_wrapper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sshd import Sshd, keygen, openssh_fingerprint, sshd_available, start_sshd
+from sshd import Sshd, keygen, openssh_fingerprint, sshd_workdir, start_with_simulator
 
 pytestmark = pytest.mark.sshd
 
@@ -29,11 +28,7 @@ ENV = {"PRAHO_VIRTUALMIN_TIMEOUT_SECONDS": "20", "PRAHO_VIRTUALMIN_MUTATION_TIME
 
 @pytest.fixture(scope="module")
 def sshd_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not sshd_available():
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("sshd (openssh-server) is required in CI: /usr/sbin/sshd not found")
-        pytest.skip("OpenSSH sshd is not installed (/usr/sbin/sshd)")
-    return tmp_path_factory.mktemp("hosting-sshd")
+    return sshd_workdir(tmp_path_factory, "hosting-sshd")
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +38,7 @@ def module_state(sshd_dir: Path) -> SimState:
 
 @pytest.fixture(scope="module")
 def daemon(sshd_dir: Path, module_state: SimState) -> Iterator[Sshd]:
-    bin_dir = sshd_dir / "bin"
-    write_virtualmin_wrapper(bin_dir, module_state.path)
-    server = start_sshd(sshd_dir / "daemon", bin_dir=bin_dir)
+    server = start_with_simulator(sshd_dir, module_state.path)
     yield server
     server.stop()
 
@@ -285,11 +278,7 @@ def _reload_with_new_host_key(daemon: Sshd) -> None:
 @pytest.fixture
 def own_daemon(tmp_path: Path, module_state: SimState) -> Iterator[Sshd]:
     """An sshd of this test's own: its host key is replaced during the test."""
-    if not sshd_available():
-        pytest.skip("OpenSSH sshd is not installed (/usr/sbin/sshd)")
-    bin_dir = tmp_path / "bin"
-    write_virtualmin_wrapper(bin_dir, module_state.path)
-    server = start_sshd(tmp_path / "daemon", bin_dir=bin_dir)
+    server = start_with_simulator(tmp_path, module_state.path)  # the module's sshd_dir fixture checked sshd
     yield server
     server.stop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import threading
@@ -14,14 +13,21 @@ import pytest
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
 from praho_cli.virtualmin.client import VirtualminClient
 from praho_cli.virtualmin.connection import FixedSecret, ServerConnection
-from praho_cli.virtualmin.simulator.command import write_virtualmin_wrapper
 from praho_cli.virtualmin.simulator.faults import Fault
 from praho_cli.virtualmin.simulator.state import SimState
 from praho_cli.virtualmin.ssh import SshTransport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sshd import Sshd, free_port, keygen, openssh_fingerprint, public_line, sshd_available, start_sshd
+from sshd import (
+    Sshd,
+    free_port,
+    keygen,
+    openssh_fingerprint,
+    public_line,
+    sshd_workdir,
+    start_with_simulator,
+)
 from vm_lifecycle import run_lifecycle, run_read_checks
 
 pytestmark = pytest.mark.sshd
@@ -29,11 +35,7 @@ pytestmark = pytest.mark.sshd
 
 @pytest.fixture(scope="module")
 def sshd_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not sshd_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("sshd (openssh-server) is required in CI: /usr/sbin/sshd not found")
-        pytest.skip("OpenSSH sshd is not installed (/usr/sbin/sshd)")
-    return tmp_path_factory.mktemp("sshd")
+    return sshd_workdir(tmp_path_factory, "sshd")
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +45,7 @@ def module_state(sshd_dir: Path) -> SimState:
 
 @pytest.fixture(scope="module")
 def server(sshd_dir: Path, module_state: SimState) -> Iterator[Sshd]:
-    bin_dir = sshd_dir / "bin"
-    write_virtualmin_wrapper(bin_dir, module_state.path)
-    daemon = start_sshd(sshd_dir / "daemon", bin_dir=bin_dir)
+    daemon = start_with_simulator(sshd_dir, module_state.path)
     yield daemon
     daemon.stop()
 
