@@ -50,7 +50,3 @@ def iter_customers(
 
 def update_if_version(session: Session, customer_id: int, version: int, values: dict[str, Any]) -> Customer | None:
     return versioned.update_if_version(session, Customer, customer_id, version, values)
-
-
-def count(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(Customer)).scalar_one())

@@ -65,23 +65,16 @@ def _tsv_escape(text: str) -> str:
 
 
 def format_minor(amount: int, currency: str | None) -> str:
-    """12100, "RON" -> "121.00 RON" for tables; JSON keeps the integer."""
-    exp = _currency_exponent(currency)
-    sign = "-" if amount < 0 else ""
-    units, minor = divmod(abs(amount), 10**exp) if exp else (abs(amount), 0)
-    body = f"{units:,}" + (f".{minor:0{exp}d}" if exp else "")
-    return f"{sign}{body} {currency}".strip() if currency else f"{sign}{body}"
+    """12100, "RON" -> "121.00 RON" for tables (money's digits, grouped); JSON keeps the integer."""
+    from praho_cli.money import format_minor as digits
 
-
-def _currency_exponent(currency: str | None) -> int:
-    from praho_cli.money import exponent_of  # the ISO 4217 table lives with money
-
-    if not currency:
-        return 2
     try:
-        return int(exponent_of(currency))
-    except PrahoFailure:
-        return 2
+        text = digits(amount, currency or "")
+    except PrahoFailure:  # no currency, or one outside ISO 4217: two decimals
+        text = digits(amount, "EUR")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    grouped = ("-" if amount < 0 else "") + f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+    return f"{grouped} {currency}" if currency else grouped
 
 
 class Renderer:

@@ -317,7 +317,3 @@ def update_customer(
                  entity_id=after["id"], before=before, after=after)
     return Ok(after)
 
-
-def count_customers(session: Session) -> int:
-    return repo.count(session)
-
