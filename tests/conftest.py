@@ -158,7 +158,9 @@ class CliResult:
     def jsonl(self) -> list[Any]:
         import json
 
-        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+        # JSON lines end at "\n" only: str.splitlines() would also cut at U+2028 and friends,
+        # which JSON strings may hold unescaped.
+        return [json.loads(line) for line in self.stdout.split("\n") if line.strip()]
 
 
 class _FakeStdin(io.StringIO):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from praho_cli.config.settings import Settings
+    from praho_cli.ledger.direct import DirectReader
     from praho_cli.ledger.engine import Database
     from praho_cli.output.render import Renderer
     from praho_cli.records import RecordType
@@ -126,7 +127,7 @@ class AppContext:
     # --- the ledger ---------------------------------------------------------------------------
     def database_url(self) -> str:
         from praho_cli.config.settings import default_data_dir
-        from praho_cli.ledger.engine import sqlite_url_for
+        from praho_cli.ledger.direct import sqlite_url_for
 
         url = str(self.settings.get("database_url") or "")
         if url:
@@ -145,6 +146,24 @@ class AppContext:
             require_current(self._database)
             self._schema_checked = True
         return self._database
+
+    @contextmanager
+    def direct_reader(self) -> Iterator[DirectReader | None]:
+        """A read-only standard-library reader of a plain SQLite ledger, or None (use the engine).
+
+        For large JSON lists only: it skips the engine's imports (see praho_cli.ledger.direct)."""
+        from praho_cli.ledger.direct import open_reader
+
+        self.apply_settings_to_streams()
+        if self._database is not None:  # the engine is loaded already: nothing to save
+            yield None
+            return
+        reader = open_reader(self.database_url(), int(self.settings.get("sqlite_busy_timeout_ms")))
+        if reader is None:
+            yield None
+            return
+        with reader:
+            yield reader
 
     def close(self) -> None:
         """Release the ledger's connections (a long-lived process may run many commands)."""

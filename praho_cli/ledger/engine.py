@@ -19,7 +19,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from praho_cli.ledger.direct import sqlite_url_for
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
+
+__all__ = ["Database", "open_database", "parse_url", "ping", "redact_url", "sqlite_url_for", "translate_db_error"]
 
 WRITE = "praho_write"
 
@@ -72,10 +75,6 @@ def parse_url(raw: str) -> URL:
             f"database_url uses {backend!r}; praho supports sqlite and postgresql",
         )
     return url
-
-
-def sqlite_url_for(path: Path) -> str:
-    return f"sqlite:///{path}"
 
 
 def open_database(raw_url: str, busy_timeout_ms: int = 30000) -> Database:

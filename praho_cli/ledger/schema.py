@@ -7,20 +7,14 @@ step with Alembic's own idea of the head), so ordinary commands stay fast.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, text
 
 from praho_cli.ledger.engine import Database, translate_db_error
-from praho_cli.result import ErrorCode, PrahoFailure
+from praho_cli.ledger.revisions import MIGRATIONS, head_revision, mismatch
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def head_revision() -> str:
-    names = sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
-    return names[-1]
+__all__ = ["MIGRATIONS", "current_revision", "head_revision", "require_current", "upgrade"]
 
 
 def current_revision(db: Database) -> str | None:
@@ -38,22 +32,9 @@ def current_revision(db: Database) -> str | None:
 
 
 def require_current(db: Database) -> None:
-    current = current_revision(db)
-    head = head_revision()
-    if current is None:
-        raise PrahoFailure.of(
-            ErrorCode.CONFIG,
-            f"the ledger at {db.display_url} has no schema yet; run `praho init` (or `praho db upgrade`)",
-        )
-    if current != head:
-        older = current < head
-        raise PrahoFailure.of(
-            ErrorCode.CONFIG,
-            f"the ledger schema is at {current} but this praho needs {head}; "
-            + ("run `praho db upgrade`" if older else "this praho is older than the ledger: upgrade praho"),
-            current=current,
-            head=head,
-        )
+    failure = mismatch(current_revision(db), db.display_url)
+    if failure is not None:
+        raise failure
 
 
 def _alembic_config(conn: Any) -> Any:

@@ -18,6 +18,9 @@ from praho_cli.records import RecordType
 from praho_cli.result import ErrorCode, PrahoFailure
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+# Rows of json and jsonl are compact (as `jq -c` writes them), the same text whether Python or the
+# ledger (SQLite's json_object, see Renderer.many_encoded) encoded them.
+COMPACT = (",", ":")
 
 
 def parse_fields(rtype: RecordType, fields: str | None) -> tuple[str, ...] | None:
@@ -128,13 +131,13 @@ class Renderer:
         if fmt == "json":
             out.write("[")
             for row in rows:
-                line = json.dumps(self._project(row, self.fields), ensure_ascii=False)
+                line = json.dumps(self._project(row, self.fields), ensure_ascii=False, separators=COMPACT)
                 out.write(("\n" if count == 0 else ",\n") + line)
                 count += 1
             out.write("\n]\n" if count else "]\n")
         elif fmt == "jsonl":
             for row in rows:
-                out.write(json.dumps(self._project(row, self.fields), ensure_ascii=False) + "\n")
+                out.write(json.dumps(self._project(row, self.fields), ensure_ascii=False, separators=COMPACT) + "\n")
                 count += 1
         elif fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
@@ -146,6 +149,39 @@ class Renderer:
             for row in rows:
                 out.write("\t".join(_tsv_escape(_cell(row.get(n))) for n in self.fields) + "\n")
                 count += 1
+        out.flush()
+        return count
+
+    @property
+    def writes_json_rows(self) -> bool:
+        """json and jsonl: formats whose rows can arrive already encoded (see many_encoded)."""
+        return self.format in ("json", "jsonl")
+
+    def many_encoded(self, lines: Iterable[str]) -> int:
+        """Write rows that arrive as compact JSON objects of exactly ``self.fields``, in order.
+
+        The same bytes :meth:`many` writes for the same rows; only json and jsonl take them."""
+        if not self.writes_json_rows:
+            raise ValueError(f"{self.format} rows cannot be written from JSON text")
+        out = self.out
+        count = 0
+        if self.format == "jsonl":
+            chunk: list[str] = []
+            for line in lines:  # written a thousand lines at a time: one write per row costs more than SQLite
+                chunk.append(line)
+                if len(chunk) == 1000:
+                    out.write("\n".join(chunk) + "\n")
+                    count += len(chunk)
+                    chunk.clear()
+            if chunk:
+                out.write("\n".join(chunk) + "\n")
+                count += len(chunk)
+        else:
+            out.write("[")
+            for line in lines:
+                out.write(("\n" if count == 0 else ",\n") + line)
+                count += 1
+            out.write("\n]\n" if count else "]\n")
         out.flush()
         return count
 

@@ -43,42 +43,15 @@ from praho_cli.services import series as series_service
 from praho_cli.services import tax as tax_service
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.customers import find_customer
+from praho_cli.services.document_list import (
+    DOCUMENT,
+    OPEN_STATUSES,
+    DocumentFilter,
+    check_status,
+)
 from praho_cli.services.idempotency import idempotent
 
-INVOICE_STATUSES = (
-    "draft", "issued", "partially_paid", "paid", "overdue", "cancelled", "partially_refunded", "refunded",
-)
-PROFORMA_STATUSES = ("draft", "issued", "partially_paid", "converted", "cancelled")
-OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
 MAX_LINES = 500
-
-DOCUMENT = RecordType(
-    name="document",
-    title="Billing document",
-    description="An invoice, proforma or credit note as listed (`invoices list`, `proformas list`).",
-    fields=(
-        Field("id", "string", "Ledger id (drafts have no number: use the id)."),
-        Field("kind", "string", "Document kind.", enum=tuple(k.value for k in DocumentKind), table=False),
-        Field("number", "string|null", "Document number, e.g. INV2026-000042; null for drafts."),
-        Field("series", "string", "Series code."),
-        Field("status", "string", "Lifecycle status.", enum=tuple(dict.fromkeys(INVOICE_STATUSES + PROFORMA_STATUSES))),
-        Field("customer_id", "string", "Ledger id of the customer.", table=False),
-        Field("customer_name", "string", "Customer name."),
-        Field("currency", "string", "ISO 4217 currency of every amount of the document."),
-        Field("tax_point", "string|null", "Date of supply, which chooses the VAT rates.", format="date", table=False),
-        Field("issue_date", "string|null", "Issue date; null for drafts.", format="date"),
-        Field("due_date", "string|null", "Payment due date; null for drafts.", format="date"),
-        Field("net_cents", "integer", "Total without VAT, minor units.", money_currency="currency"),
-        Field("vat_cents", "integer", "Total VAT, minor units.", table=False, money_currency="currency"),
-        Field("total_cents", "integer", "Total with VAT, minor units.", money_currency="currency"),
-        Field("paid_cents", "integer", "Payments received, minor units.", table=False, money_currency="currency"),
-        Field("balance_cents", "integer", "Still to be paid, minor units.", money_currency="currency"),
-        Field("vat_regime", "string|null", "domestic, reverse_charge, oss, out_of_scope or not_registered.",
-              table=False),
-        Field("vat_ron_cents", "integer|null", "Total VAT in RON (bani) at the frozen rate; non-RON documents.",
-              table=False),
-    ),
-)
 
 _LINE_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
     "position": {"type": "integer"}, "description": {"type": "string"}, "quantity": {"type": "string"},
@@ -152,19 +125,6 @@ class DraftInput:
     due_days: int | None = None
     series: str | None = None
     lines: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DocumentFilter:
-    status: str | None = None
-    customer: str | None = None
-    series: str | None = None
-    currency: str | None = None
-    issued_from: date | None = None
-    issued_to: date | None = None
-    due_from: date | None = None
-    due_to: date | None = None
-    overdue: bool = False
 
 
 def parse_line(text: str, currency: str) -> LineInput:
@@ -391,10 +351,10 @@ def list_documents(
         .where(doc.kind == kind.value)
         .order_by(doc.id)
     )
-    statuses = PROFORMA_STATUSES if kind is DocumentKind.PROFORMA else INVOICE_STATUSES
+    checked = check_status(kind, flt.status)
+    if isinstance(checked, Err):
+        return checked
     if flt.status:
-        if flt.status not in statuses:
-            return err(ErrorCode.INVALID, f"status: must be one of {', '.join(statuses)}, not {flt.status!r}")
         stmt = stmt.where(doc.status == flt.status)
     if flt.customer:
         found = find_customer(session, flt.customer)

@@ -155,15 +155,24 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         overdue: Annotated[bool, typer.Option("--overdue", help="Unpaid and past due today.")] = False,
         output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
     ) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services import document_list
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT, output, fields, json)
-        flt = invoices.DocumentFilter(
+        out = app_.renderer(document_list.DOCUMENT, output, fields, json)
+        flt = document_list.DocumentFilter(
             status=status, customer=customer, series=series, currency=currency,
             issued_from=_date(issued_from, "--issued-from"), issued_to=_date(issued_to, "--issued-to"),
             due_from=_date(due_from, "--due-from"), due_to=_date(due_to, "--due-to"), overdue=overdue,
         )
+        if out.writes_json_rows:
+            # JSON from a plain SQLite ledger: SQLite encodes the rows, the ORM is never imported.
+            with app_.direct_reader() as reader:
+                if reader is not None:
+                    out.many_encoded(document_list.list_documents_json(
+                        reader, _kind(kind_name), flt, out.fields, app_.now().date()).unwrap())
+                    return
+        from praho_cli.services import invoices
+
         sctx = app_.service_context()
         with app_.reading() as session:
             out.many(invoices.list_documents(session, sctx, _kind(kind_name), flt).unwrap())

@@ -1,0 +1,101 @@
+"""The billing document list: its public record, its filter, and the JSON fast path.
+
+This module stays light (no SQLAlchemy, no models) so that ``invoices list -o json|jsonl`` on a
+SQLite ledger can stream from :mod:`praho_cli.ledger.direct` without paying for the ORM's imports;
+:func:`praho_cli.services.invoices.list_documents` is the general path, for every other format and
+ledger, and gives the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from praho_cli.billing.numbering import DocumentKind
+from praho_cli.ledger import documents_json
+from praho_cli.ledger.direct import DirectReader
+from praho_cli.records import Field, RecordType
+from praho_cli.result import ErrorCode, Ok, Result, err
+
+INVOICE_STATUSES = (
+    "draft", "issued", "partially_paid", "paid", "overdue", "cancelled", "partially_refunded", "refunded",
+)
+PROFORMA_STATUSES = ("draft", "issued", "partially_paid", "converted", "cancelled")
+OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
+
+DOCUMENT = RecordType(
+    name="document",
+    title="Billing document",
+    description="An invoice, proforma or credit note as listed (`invoices list`, `proformas list`).",
+    fields=(
+        Field("id", "string", "Ledger id (drafts have no number: use the id)."),
+        Field("kind", "string", "Document kind.", enum=tuple(k.value for k in DocumentKind), table=False),
+        Field("number", "string|null", "Document number, e.g. INV2026-000042; null for drafts."),
+        Field("series", "string", "Series code."),
+        Field("status", "string", "Lifecycle status.", enum=tuple(dict.fromkeys(INVOICE_STATUSES + PROFORMA_STATUSES))),
+        Field("customer_id", "string", "Ledger id of the customer.", table=False),
+        Field("customer_name", "string", "Customer name."),
+        Field("currency", "string", "ISO 4217 currency of every amount of the document."),
+        Field("tax_point", "string|null", "Date of supply, which chooses the VAT rates.", format="date", table=False),
+        Field("issue_date", "string|null", "Issue date; null for drafts.", format="date"),
+        Field("due_date", "string|null", "Payment due date; null for drafts.", format="date"),
+        Field("net_cents", "integer", "Total without VAT, minor units.", money_currency="currency"),
+        Field("vat_cents", "integer", "Total VAT, minor units.", table=False, money_currency="currency"),
+        Field("total_cents", "integer", "Total with VAT, minor units.", money_currency="currency"),
+        Field("paid_cents", "integer", "Payments received, minor units.", table=False, money_currency="currency"),
+        Field("balance_cents", "integer", "Still to be paid, minor units.", money_currency="currency"),
+        Field("vat_regime", "string|null", "domestic, reverse_charge, oss, out_of_scope or not_registered.",
+              table=False),
+        Field("vat_ron_cents", "integer|null", "Total VAT in RON (bani) at the frozen rate; non-RON documents.",
+              table=False),
+    ),
+)
+
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    status: str | None = None
+    customer: str | None = None
+    series: str | None = None
+    currency: str | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    overdue: bool = False
+
+
+
+def statuses_of(kind: DocumentKind) -> tuple[str, ...]:
+    return PROFORMA_STATUSES if kind is DocumentKind.PROFORMA else INVOICE_STATUSES
+
+
+def check_status(kind: DocumentKind, status: str | None) -> Result[None]:
+    if status and status not in statuses_of(kind):
+        return err(ErrorCode.INVALID, f"status: must be one of {', '.join(statuses_of(kind))}, not {status!r}")
+    return Ok(None)
+
+
+def list_documents_json(
+    reader: DirectReader, kind: DocumentKind, flt: DocumentFilter, fields: Sequence[str], today: date,
+) -> Result[Iterator[str]]:
+    """The documents :func:`praho_cli.services.invoices.list_documents` lists, each already as the
+    compact JSON text of its public record restricted to ``fields`` (in that order)."""
+    checked = check_status(kind, flt.status)
+    if not isinstance(checked, Ok):
+        return checked
+    customer_id = None
+    if flt.customer:
+        customer_id = documents_json.customer_id(reader, flt.customer)
+        if customer_id is None:
+            return err(ErrorCode.NOT_FOUND, f"no customer {flt.customer.strip()!r} (give an id or an e-mail address)")
+    query = documents_json.DocumentQuery(
+        kind=kind.value, fields=tuple(fields), open_statuses=OPEN_STATUSES, status=flt.status or None,
+        customer_id=customer_id, series=flt.series or None,
+        currency=flt.currency.strip().upper() if flt.currency else None,
+        issued_from=flt.issued_from, issued_to=flt.issued_to, due_from=flt.due_from, due_to=flt.due_to,
+        overdue_before=today if flt.overdue else None,
+    )
+    return Ok(documents_json.document_lines(reader, query))
