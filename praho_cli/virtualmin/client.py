@@ -10,13 +10,15 @@ from typing import Literal
 from praho_cli.result import ErrorCode, PrahoError, PrahoFailure, Retry
 from praho_cli.virtualmin.records import (
     DomainRecord,
+    DomainState,
     Limit,
     PlanRecord,
     RawRecord,
     ServerInfo,
     TemplateRecord,
+    parse_domain_states,
 )
-from praho_cli.virtualmin.transport import Params, VirtualminTransport
+from praho_cli.virtualmin.transport import TEXT_FLAG, Params, VirtualminTransport
 
 FeatureChoice = Sequence[str] | Literal["plan", "default"]
 
@@ -65,19 +67,22 @@ class VirtualminClient:
         with _mutation_lock(self.server):
             return self.transport.call(program, params, mutating=True).output
 
+    def _protocol(self, program: str, why: str) -> PrahoFailure:
+        return PrahoFailure(
+            PrahoError(
+                ErrorCode.REMOTE_PROTOCOL,
+                f"{self.server}: {program} {why}",
+                {"server": self.server, "program": program},
+                Retry.NOT_RETRIABLE,
+            )
+        )
+
     def _check_records(self, program: str, records: Sequence[RawRecord]) -> None:
         # Without multiline= remote.cgi turns each table line into a record with no fields
         # (http_list-domains.json); a record with no values means the request lost the flag.
         for record in records:
             if not record.values:
-                raise PrahoFailure(
-                    PrahoError(
-                        ErrorCode.REMOTE_PROTOCOL,
-                        f"{self.server}: {program} returned a record without fields ({record.name.strip()!r})",
-                        {"server": self.server, "program": program},
-                        Retry.NOT_RETRIABLE,
-                    )
-                )
+                raise self._protocol(program, f"returned a record without fields ({record.name.strip()!r})")
 
     # ------------------------------------------------------------------ reads
 
@@ -87,6 +92,28 @@ class VirtualminClient:
         records = self._read("list-domains", params)
         self._check_records("list-domains", records)
         return [DomainRecord.from_raw(r) for r in records]
+
+    def list_domain_states(self, domain: str | None = None) -> list[DomainState]:
+        """Who owns each virtual server, its plan, whether it is disabled and whether it is top-level:
+        the lean read for scans of whole fleets (all servers, or the one named; NOT_FOUND when it does
+        not exist).
+
+        It asks for ``list-domains --simple-multiline`` text (remote.cgi's ``simple-multiline=`` without
+        ``multiline=``, which returns it in ``output``; protocol §1.5), which spares the server the
+        per-domain quota, database and PHP lookups of ``--multiline`` (§4.1), and picks out only the
+        lines it needs (records.parse_domain_states) instead of building a full record per domain.
+        A reply that comes back as parsed records anyway is read from those.
+        """
+        params: list[tuple[str, str | None]] = [("domain", self._domain(domain))] if domain is not None else []
+        params.append((TEXT_FLAG, None))
+        reply = self.transport.call("list-domains", params, mutating=False)
+        if reply.records:
+            self._check_records("list-domains", reply.records)
+            return [DomainState.from_raw(r) for r in reply.records]
+        try:
+            return parse_domain_states(reply.output)
+        except ValueError as exc:
+            raise self._protocol("list-domains", f"returned unexpected text: {exc}") from None
 
     def get_domain(self, domain: str) -> DomainRecord | None:
         try:

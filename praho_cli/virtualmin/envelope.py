@@ -158,18 +158,20 @@ def interpret_exit(
     mutating: bool,
     secrets: Iterable[str] = (),
     command_path: str = "virtualmin",
+    records: bool = True,
 ) -> RemoteReply:
     """Turn a `virtualmin` run (exit status, stdout, stderr) into a reply, or raise.
 
     The exit status is the verdict; usage errors are on stdout, Perl and Webmin errors on stderr
-    (protocol §3).
+    (protocol §3). ``records=False`` leaves a list program's stdout unparsed (the caller asked for
+    the text, transport.TEXT_FLAG).
     """
     secret_list = list(secrets)
     if exit_status == 0:
         if mutating and detect_false_success(stdout):
             raise remote_failure(server, program, stdout, secrets=secret_list, exit_code=0)
-        records = tuple(parse_multiline(stdout)) if program_returns_records(program) else ()
-        return RemoteReply(program=program, output=stdout, records=records)
+        parsed = tuple(parse_multiline(stdout)) if records and program_returns_records(program) else ()
+        return RemoteReply(program=program, output=stdout, records=parsed)
     if exit_status == 127 and not stdout.strip():
         raise PrahoFailure(
             PrahoError(

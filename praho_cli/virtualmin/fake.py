@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from praho_cli.result import PrahoFailure
 from praho_cli.virtualmin.envelope import interpret_exit, interpret_http
 from praho_cli.virtualmin.records import RawRecord
-from praho_cli.virtualmin.transport import Params, RemoteReply, secret_values
+from praho_cli.virtualmin.transport import Params, RemoteReply, secret_values, wants_text
 
 
 @dataclass
@@ -157,7 +157,8 @@ class FakeTransport:
         exit_code = pending.exit_code
         if exit_code is None:
             exit_code = _indexed_exit_code(path)
-        return interpret_exit(self.server, program, exit_code, text, "", mutating=mutating, secrets=secrets)
+        return interpret_exit(self.server, program, exit_code, text, "", mutating=mutating, secrets=secrets,
+                              records=not wants_text(params))
 
     def close(self) -> None:
         self.closed = True

@@ -227,6 +227,95 @@ class DomainRecord:
         )
 
 
+# --------------------------------------------------------------------------- lean domain states
+
+# The labels a DomainState needs, as list-domains prints them (protocol §2.1). One match per
+# interesting line: a header (a line starting with a non-space character) or an indented
+# ``Label: value`` line with one of these labels; every other line fails after its indent, inside the
+# regex engine, without reaching Python. The pattern starts with a literal line break so the engine
+# jumps from line to line (the text is searched with a "\n" in front); the possessive quantifiers
+# keep it from backtracking into the indent.
+_STATE_LABELS = ("ID", "Type", "Parent domain", "Plan ID", "Plan", "Username", "Disabled")
+_STATE_LINE = re.compile(
+    r"\n(?:[ \t]++(" + "|".join(re.escape(label) for label in _STATE_LABELS) + r"):[ \t]*+([^\n]*)"
+    r"|(\S[^\n]*))"
+)
+_NOT_TOP_LEVEL = frozenset({"Sub-server", "Alias", "Alias with own email"})
+
+
+@dataclass(frozen=True, slots=True)
+class DomainState:
+    """The few facts of a virtual server that drift compares: who owns it, its plan, whether it is
+    disabled, and where it sits (a top-level server, or a sub-server / alias of ``parent``).
+
+    Read from ``list-domains --simple-multiline`` text (:func:`parse_domain_states`), which a real
+    server produces without the per-domain quota, database and PHP lookups of ``--multiline``.
+    """
+
+    domain: str
+    id: str
+    type: str | None
+    parent: str | None
+    username: str | None
+    plan: str | None
+    plan_id: str | None
+    disabled: bool
+
+    @property
+    def top_level(self) -> bool:
+        """A top-level server: an account of its own (sub-servers and aliases belong to their parent's)."""
+        return self.parent is None and self.type not in _NOT_TOP_LEVEL
+
+    @classmethod
+    def from_raw(cls, record: RawRecord) -> DomainState:
+        """The same facts from a parsed record (remote.cgi's ``data``, or ``--multiline`` text)."""
+        get = record.first
+        return cls(domain=record.name, id=get("id") or "", type=get("type"), parent=get("parent_domain"),
+                   username=get("username"), plan=get("plan"), plan_id=get("plan_id"),
+                   disabled=get("disabled") is not None)
+
+
+def parse_domain_states(text: str) -> list[DomainState]:
+    """``list-domains --simple-multiline`` (or ``--multiline``) text to :class:`DomainState` values.
+
+    Follows remote.cgi's record rules (protocol §1.5): a line starting with a non-space character is a
+    record header, indented ``Label: value`` lines are its fields, the first occurrence of a label
+    counts; ``key: value`` lines before the first record are top-level pairs, not records. Lines end
+    at ``\n`` (a ``\r`` before it is dropped), as Perl splits them.
+
+    Raises ValueError when a record has no ``ID`` line: every virtual server has one, so such a header
+    is not a domain (plain table output, a warning printed between records, a body that is not
+    list-domains output at all); the client turns it into a protocol error naming the server.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").removesuffix("\r")
+    states: list[DomainState] = []
+    name = ""
+    fields: dict[str, str] = {}
+    started = False
+    for label, value, header in _STATE_LINE.findall("\n" + text):
+        if header:
+            if started:
+                states.append(_state(name, fields))
+            elif _TOP_PAIR.match(header):
+                continue  # a top-level pair before the first record (protocol §1.5 rule 1)
+            name, fields, started = header, {}, True
+        elif started and label not in fields:
+            fields[label] = value
+    if started:
+        states.append(_state(name, fields))
+    return states
+
+
+def _state(name: str, fields: dict[str, str]) -> DomainState:
+    if "ID" not in fields:
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        raise ValueError(f"record {shown!r} has no ID line: not list-domains output")
+    get = fields.get
+    return DomainState(name, fields["ID"], get("Type"), get("Parent domain"), get("Username"), get("Plan"),
+                       get("Plan ID"), "Disabled" in fields)
+
+
 @dataclass(frozen=True)
 class PlanRecord:
     """An account plan (list-plans --multiline; the header line is the plan ID)."""

@@ -28,6 +28,7 @@ from praho_cli.virtualmin.transport import (
     check_params,
     program_returns_records,
     secret_values,
+    wants_text,
 )
 
 log = logging.getLogger("praho.virtualmin")
@@ -60,8 +61,9 @@ def build_command(conn: ServerConnection, program: str, params: Params) -> str:
         words.append(f"--{name}")
         if value is not None:
             words.append(value)
-    if program_returns_records(program) and not any(name == "multiline" for name, _ in params):
-        # the HTTP path always sends multiline=; list programs need it for records
+    if program_returns_records(program) and not wants_text(params) and not any(n == "multiline" for n, _ in params):
+        # the HTTP path sends multiline= too; list programs need it for records. A caller that asked
+        # for --simple-multiline text gets no --multiline: the later flag would win (protocol §1.5).
         words.append("--multiline")
     return " ".join(shlex.quote(w) for w in words)
 
@@ -301,4 +303,5 @@ class SshTransport:
             mutating=mutating,
             secrets=secret_values(params),
             command_path=self.conn.virtualmin_path,
+            records=not wants_text(params),
         )

@@ -61,6 +61,20 @@ def program_returns_records(program: str) -> bool:
     return program.startswith("list-") or program == "get-dns"
 
 
+# The one request option beside the program's own flags. By default a list program is asked for
+# ``multiline`` records (HTTP ``multiline=``, SSH ``--multiline``) and they come back parsed in
+# ``RemoteReply.records``. A request that carries this flag asks for the program's text instead:
+# remote.cgi then neither forces nor parses multiline and returns the text in ``output`` (protocol
+# §1.5, http_list-domains_simple-multiline.json), so the transports add no ``multiline`` flag and
+# parse nothing; the caller reads ``RemoteReply.output``.
+TEXT_FLAG = "simple-multiline"
+
+
+def wants_text(params: Params) -> bool:
+    """True when the caller asked for the program's text rather than parsed records."""
+    return any(name == TEXT_FLAG for name, _ in params)
+
+
 def open_transport(conn: ServerConnection) -> VirtualminTransport:
     """Build the transport for a connection. httpx and paramiko are imported only here."""
     if conn.kind == "http":

@@ -50,6 +50,14 @@ def run_lifecycle(client: VirtualminClient, *, features: list[str], domain: str 
         assert set(features) <= set(record.features)
         assert "hashed_password" not in record.values and "password" not in record.values
 
+        # the lean read drift uses (list-domains --simple-multiline) says the same
+        states = {s.domain: s for s in client.list_domain_states()}
+        assert domain in states
+        [state] = client.list_domain_states(domain)
+        assert state == states[domain]
+        assert (state.id, state.username, state.plan, state.plan_id, state.disabled, state.top_level) == (
+            record.id, record.username, record.plan, record.plan_id, False, True)
+
         # disable with a reason; twice is a conflict
         client.disable_domain(domain, reason="praho contract")
         disabled = client.get_domain(domain)
@@ -57,6 +65,7 @@ def run_lifecycle(client: VirtualminClient, *, features: list[str], domain: str 
         assert (disabled.disabled, disabled.disabled_reason) == (True, "praho contract")
         assert disabled.disabled_at
         expect_failure(ErrorCode.CONFLICT, client.disable_domain, domain)
+        assert [s.disabled for s in client.list_domain_states(domain)] == [True]
 
         # enable; twice is a conflict
         client.enable_domain(domain)
@@ -80,6 +89,7 @@ def run_lifecycle(client: VirtualminClient, *, features: list[str], domain: str 
         expect_failure(ErrorCode.NOT_FOUND, client.disable_domain, domain)
         expect_failure(ErrorCode.NOT_FOUND, client.enable_domain, domain)
         expect_failure(ErrorCode.NOT_FOUND, client.list_domains, domain)
+        expect_failure(ErrorCode.NOT_FOUND, client.list_domain_states, domain)
     finally:
         with contextlib.suppress(PrahoFailure):
             client.delete_domain(domain)

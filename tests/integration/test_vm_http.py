@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
@@ -371,3 +372,37 @@ def test_contract_tier_passes_unchanged_against_the_simulator(sim: SimServer) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+# ------------------------------------------------------------------ the lean read (drift)
+
+
+def test_domain_states_over_http_send_simple_multiline_and_match_the_full_read(sim: SimServer,
+                                                                                state: SimState) -> None:
+    state.seed_domains(["a.test", "b.test", "c.test"])
+    bodies: list[bytes] = []
+    http = httpx.Client(event_hooks={"request": [lambda request: bodies.append(request.read())]}, trust_env=False)
+    transport = HttpTransport(ServerConnection("vm1", "http", url=sim.url, username="root",
+                                               password=FixedSecret(SIM_PASSWORD)), client=http)
+    client = VirtualminClient(transport)
+    client.disable_domain("b.test", reason="unpaid")
+    bodies.clear()
+    states = client.list_domain_states()
+    assert bodies == [b"program=list-domains&simple-multiline=&json=1"]
+    full = client.list_domains()
+    assert [(s.domain, s.id, s.username, s.plan, s.plan_id, s.disabled, s.top_level) for s in states] == [
+        (d.domain, d.id, d.username, d.plan, d.plan_id, d.disabled, d.parent is None) for d in full]
+    assert [s.domain for s in states if s.disabled] == ["b.test"]
+    http.close()
+
+
+def test_domain_states_garbage_and_failures_over_http(sim: SimServer, state: SimState) -> None:
+    client = VirtualminClient(connect(sim.url))
+    failure = failure_of(client.list_domain_states, "missing.test")
+    assert failure.error.code is ErrorCode.NOT_FOUND
+    sim.set_faults([Fault("truncate", keep_bytes=30)])
+    failure = failure_of(client.list_domain_states)
+    assert failure.error.code is ErrorCode.REMOTE_PROTOCOL and failure.error.message.startswith("vm1: ")
+    sim.set_faults([])
+    stopped = connect(sim.url.rsplit(":", 1)[0] + ":9", retries=0)
+    assert failure_of(VirtualminClient(stopped).list_domain_states).error.code is ErrorCode.REMOTE_UNAVAILABLE

@@ -315,3 +315,80 @@ def test_records_given_directly(fake: FakeTransport) -> None:
     fake.expect("list-domains", records=[RawRecord("x.test", {"id": ("9",)})])
     [domain] = VirtualminClient(fake).list_domains()
     assert (domain.domain, domain.id) == ("x.test", "9")
+
+
+# ------------------------------------------------------------------ the lean read (drift)
+
+SIMPLE = [("simple-multiline", None)]
+
+
+@pytest.mark.parametrize("capture", ["http_list-domains_simple-multiline.json", "cli_list-domains_simple-multiline.txt"])
+def test_list_domain_states_asks_for_simple_multiline_text(fake: FakeTransport, capture: str) -> None:
+    fake.expect("list-domains", SIMPLE, mutating=False, capture=capture)
+    [state] = VirtualminClient(fake).list_domain_states()
+    assert (state.domain, state.username, state.plan, state.plan_id, state.disabled, state.top_level) == (
+        "example.test", "example", "Default Plan", "0", False, True)
+    fake.assert_all_used()
+
+
+def test_list_domain_states_of_one_domain_and_not_found(fake: FakeTransport) -> None:
+    fake.expect("list-domains", [("domain", "example.test"), *SIMPLE], capture="cli_list-domains_multiline_disabled.txt")
+    fake.expect("list-domains", [("domain", "missing.test"), *SIMPLE],
+                capture="http_list-domains_domain-not-found.json")
+    client = VirtualminClient(fake)
+    [state] = client.list_domain_states("Example.TEST")
+    assert state.disabled is True
+    with pytest.raises(PrahoFailure) as caught:
+        client.list_domain_states("missing.test")
+    assert caught.value.error.code is ErrorCode.NOT_FOUND
+    fake.assert_all_used()
+
+
+def test_list_domain_states_empty_server(fake: FakeTransport) -> None:
+    fake.expect("list-domains", SIMPLE, capture="cli_list-domains_multiline_empty.txt")
+    fake.expect("list-domains", SIMPLE, output="")
+    client = VirtualminClient(fake)
+    assert client.list_domain_states() == []
+    assert client.list_domain_states() == []
+
+
+def test_list_domain_states_reads_parsed_records_when_the_server_sends_them(fake: FakeTransport) -> None:
+    # a server (or transport) that answers with `data` anyway: the same facts from the records
+    fake.expect("list-domains", SIMPLE, capture="http_list-domains_multiline_disabled.json")
+    [state] = VirtualminClient(fake).list_domain_states()
+    assert (state.domain, state.id, state.disabled, state.top_level) == ("example.test", "179566637311998", True, True)
+
+
+@pytest.mark.parametrize("capture", ["http_list-domains.json", "cli_list-domains.txt"])
+def test_list_domain_states_table_output_is_a_protocol_error_naming_the_server(fake: FakeTransport,
+                                                                                capture: str) -> None:
+    # the table comes back as field-less records over HTTP, as unparsed text over SSH
+    fake.expect("list-domains", SIMPLE, capture=capture)
+    with pytest.raises(PrahoFailure) as caught:
+        VirtualminClient(fake).list_domain_states()
+    assert caught.value.error.code is ErrorCode.REMOTE_PROTOCOL
+    assert caught.value.error.message.startswith("vm1: list-domains ")
+    assert caught.value.error.details["server"] == "vm1"
+    assert caught.value.error.retry is Retry.NOT_RETRIABLE
+
+
+def test_list_domain_states_garbage_body_is_a_protocol_error(fake: FakeTransport) -> None:
+    from praho_cli.virtualmin.envelope import interpret_http
+
+    garbage = interpret_http("vm1", "list-domains", 200, {}, '{"command":"list-domains","status":"success",'
+                             '"output":"<html>Webmin</html>\\n"}', mutating=False)
+    fake.expect("list-domains", SIMPLE, reply=garbage)
+    fake.expect("list-domains", SIMPLE, capture="http_list-domains_multiline_xml_no-xml-simple.json")
+    client = VirtualminClient(fake)
+    for _ in range(2):
+        with pytest.raises(PrahoFailure) as caught:
+            client.list_domain_states()
+        assert caught.value.error.code is ErrorCode.REMOTE_PROTOCOL
+        assert caught.value.error.message.startswith("vm1: ")
+
+
+def test_list_domain_states_auth_failure_is_not_hidden(fake: FakeTransport) -> None:
+    fake.expect("list-domains", SIMPLE, capture="http_auth_bad-password.json")
+    with pytest.raises(PrahoFailure) as caught:
+        VirtualminClient(fake).list_domain_states()
+    assert caught.value.error.code is ErrorCode.REMOTE_AUTH

@@ -213,6 +213,48 @@ def test_http_body_is_form_encoded_in_order() -> None:
     assert b"pass=%26%2B%25%3D%23%20x" in body
 
 
+def test_http_body_asking_for_simple_multiline_text_has_no_multiline() -> None:
+    # simple-multiline= alone makes remote.cgi return the text in `output` (protocol §1.5,
+    # http_list-domains_simple-multiline.json); multiline= as well would bring back parsed records
+    from praho_cli.virtualmin.http import HttpTransport
+
+    body = HttpTransport.encode("list-domains", [("domain", "a.test"), ("simple-multiline", None)]).decode()
+    assert body == "program=list-domains&domain=a.test&simple-multiline=&json=1"
+    assert "multiline=" not in body.replace("simple-multiline=", "")
+    assert HttpTransport.encode("list-domains", []).decode() == "program=list-domains&json=1&multiline="
+
+
+def test_ssh_command_asking_for_simple_multiline_text_has_no_multiline() -> None:
+    from praho_cli.virtualmin.ssh import build_command
+
+    conn = ServerConnection("vm", "ssh", ssh_host="h")
+    words = shlex.split(build_command(conn, "list-domains", [("simple-multiline", None)]))
+    assert words == ["virtualmin", "list-domains", "--simple-multiline"]
+    words = shlex.split(build_command(conn, "list-domains", [("domain", "a.test"), ("simple-multiline", None)]))
+    assert words == ["virtualmin", "list-domains", "--domain", "a.test", "--simple-multiline"]
+
+
+def test_exit_result_asked_for_text_is_not_parsed_into_records(captures_dir: Path) -> None:
+    from praho_cli.virtualmin.envelope import interpret_exit
+
+    text = (captures_dir / "cli_list-domains_simple-multiline.txt").read_text(encoding="utf-8")
+    as_text = interpret_exit("vm", "list-domains", 0, text, "", mutating=False, records=False)
+    assert (as_text.output, as_text.records) == (text, ())
+    assert len(interpret_exit("vm", "list-domains", 0, text, "", mutating=False).records) == 1
+    with pytest.raises(PrahoFailure) as caught:
+        interpret_exit("vm", "list-domains", 1, "Unknown parameter --bogus-flag\n\nusage", "", mutating=False,
+                       records=False)
+    assert caught.value.error.code is ErrorCode.INVALID
+
+
+def test_transport_text_option_is_the_simple_multiline_flag() -> None:
+    from praho_cli.virtualmin.transport import TEXT_FLAG, wants_text
+
+    assert TEXT_FLAG == "simple-multiline"
+    assert wants_text([("domain", "a.test"), ("simple-multiline", None)])
+    assert not wants_text([("domain", "a.test")]) and not wants_text([("multiline", None)])
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
