@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 KINDS = (
     "missing_in_virtualmin",
@@ -38,6 +38,26 @@ class LedgerAccount:
         return {"server": self.server, "status": self.status, "plan": self.plan, "username": self.username}
 
 
+class Remote(Protocol):
+    """What the comparison reads of a domain a server reported (virtualmin's DomainState has it)."""
+
+    @property
+    def domain(self) -> str: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def plan(self) -> str | None: ...
+    @property
+    def plan_id(self) -> str | None: ...
+    @property
+    def disabled(self) -> bool: ...
+
+
+def remote_state(remote: Remote, server: str) -> dict[str, Any]:
+    return {"server": server, "status": "disabled" if remote.disabled else "enabled", "plan": remote.plan,
+            "username": remote.username}
+
+
 @dataclass(frozen=True)
 class RemoteDomain:
     domain: str
@@ -47,8 +67,7 @@ class RemoteDomain:
     disabled: bool
 
     def state(self, server: str) -> dict[str, Any]:
-        return {"server": server, "status": "disabled" if self.disabled else "enabled", "plan": self.plan,
-                "username": self.username}
+        return remote_state(self, server)
 
 
 @dataclass(frozen=True)
@@ -56,7 +75,7 @@ class ServerRead:
     """What one server answered: its top-level domains, or why it could not be read."""
 
     server: str
-    domains: tuple[RemoteDomain, ...] | None
+    domains: tuple[Remote, ...] | None
     error: str | None = None
 
     @property
@@ -81,25 +100,25 @@ def _sort_key(d: Drift) -> tuple[str, str, int]:
     return (d.server, d.domain or "", KINDS.index(d.kind))
 
 
-def compare_account(account: LedgerAccount, remote: RemoteDomain, server: str) -> list[Drift]:
+_WANT_DISABLED = ("suspended", "terminated")
+
+
+def compare_account(account: LedgerAccount, remote: Remote, server: str) -> list[Drift]:
     """Differences between one ledger account and the domain of the same name on its own server."""
-    found: list[Drift] = []
-    ledger, vm = account.state(), remote.state(server)
-
-    def add(kind: str) -> None:
-        found.append(Drift(kind, account.domain, account.server, ledger, vm))
-
-    want_disabled = account.status in ("suspended", "terminated")
-    if remote.disabled != want_disabled:
-        add("status_mismatch")
+    kinds: list[str] = []
+    if remote.disabled != (account.status in _WANT_DISABLED):
+        kinds.append("status_mismatch")
     if account.status in EXPECTED_PRESENT:
         # list-domains shows the plan's name and its id (http_list-domains_multiline.json); the
         # ledger may hold either, as `accounts create --plan` accepts both.
-        if account.plan is not None and account.plan not in (remote.plan, remote.plan_id):
-            add("plan_mismatch")
+        if account.plan is not None and account.plan != remote.plan and account.plan != remote.plan_id:
+            kinds.append("plan_mismatch")
         if remote.username is not None and remote.username != account.username:
-            add("owner_mismatch")
-    return found
+            kinds.append("owner_mismatch")
+    if not kinds:
+        return []  # the usual case: no state dicts built for an account that matches
+    ledger, vm = account.state(), remote_state(remote, server)
+    return [Drift(kind, account.domain, account.server, ledger, vm) for kind in kinds]
 
 
 def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> list[Drift]:
@@ -111,22 +130,34 @@ def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> l
     reads = list(reads)
     scanned = {r.server for r in reads}
     reachable = {r.server for r in reads if r.reachable}
-    where: dict[str, list[tuple[str, RemoteDomain]]] = {}
+    where: dict[str, list[tuple[str, Remote]]] = {}
     for read in reads:
+        server = read.server
         for remote in read.domains or ():
-            where.setdefault(remote.domain, []).append((read.server, remote))
+            hosts = where.get(remote.domain)
+            if hosts is None:
+                where[remote.domain] = [(server, remote)]
+            else:
+                hosts.append((server, remote))
 
     found: list[Drift] = [
         Drift("unreachable", None, r.server, None, {"error": r.error or "could not be read"})
         for r in reads if not r.reachable
     ]
     known: set[str] = set()
+    no_hosts: list[tuple[str, Remote]] = []
     for account in accounts:
         known.add(account.domain)
-        hosts = where.get(account.domain, [])
-        on_own = next((remote for server, remote in hosts if server == account.server), None)
+        hosts = where.get(account.domain, no_hosts)
+        on_own = None
+        for server, remote in hosts:
+            if server == account.server:
+                on_own = remote
+                break
         if on_own is not None:
-            found.extend(compare_account(account, on_own, account.server))
+            drifts = compare_account(account, on_own, account.server)
+            if drifts:
+                found.extend(drifts)
             continue
         if account.server in scanned and account.server not in reachable:
             continue  # its server could not be read: nothing is known about this domain
@@ -134,7 +165,7 @@ def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> l
         if elsewhere and account.status in (*EXPECTED_PRESENT, *COMPARED_IF_PRESENT):
             server, remote = elsewhere[0]
             found.append(Drift("server_mismatch", account.domain, account.server, account.state(),
-                               remote.state(server)))
+                               remote_state(remote, server)))
             continue
         if account.server in reachable and account.status in EXPECTED_PRESENT:
             found.append(Drift("missing_in_virtualmin", account.domain, account.server, account.state(), None))
@@ -142,6 +173,6 @@ def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> l
         if domain in known:
             continue
         for server, remote in hosts:
-            found.append(Drift("missing_in_ledger", domain, server, None, remote.state(server)))
+            found.append(Drift("missing_in_ledger", domain, server, None, remote_state(remote, server)))
     found.sort(key=_sort_key)
     return found
