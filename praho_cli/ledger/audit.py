@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from praho_cli.ledger.models.base import iso
@@ -27,13 +28,13 @@ GENESIS = "0" * 64
 SECRET_WORDS = ("password", "passphrase", "secret", "token", "api_key", "private_key")
 
 
+_SECRET_KEY = re.compile("|".join(SECRET_WORDS), re.IGNORECASE)
+
+
 def redact(value: Any) -> Any:
     """Drop secret-looking keys at any depth: audit rows never hold a secret."""
     if isinstance(value, Mapping):
-        return {
-            k: ("[redacted]" if any(w in str(k).lower() for w in SECRET_WORDS) else redact(v))
-            for k, v in value.items()
-        }
+        return {k: ("[redacted]" if _SECRET_KEY.search(str(k)) else redact(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     return value
@@ -43,28 +44,44 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _event_payload(event: AuditEvent) -> str:
+def _event_payload(event: Any) -> str:
+    """The hashed text of an event: an AuditEvent row or a mapping with the same names."""
+    get = event.get if isinstance(event, Mapping) else lambda name: getattr(event, name)
     return canonical(
         {
-            "seq": event.seq,
-            "ts": iso(event.ts),
-            "actor": event.actor,
-            "action": event.action,
-            "entity_type": event.entity_type,
-            "entity_id": event.entity_id,
-            "before": event.before_json,
-            "after": event.after_json,
+            "seq": get("seq"),
+            "ts": iso(get("ts")),
+            "actor": get("actor"),
+            "action": get("action"),
+            "entity_type": get("entity_type"),
+            "entity_id": get("entity_id"),
+            "before": get("before_json"),
+            "after": get("after_json"),
         }
     )
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+def compute_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256((prev_hash + _event_payload(event)).encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    return head
+_EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+_HEAD = AuditHead.__table__  # type: ignore[attr-defined]
+
+# PostgreSQL appends in one statement: lock and read the head, insert the event with its hash
+# computed by the server from the same text Python hashes (the canonical payload with the new
+# sequence number spliced in), and move the head. verify() recomputes every hash in Python, so a
+# server-side hash that differed in one byte would be reported as a broken chain (tests check it).
+_SEQ_MARK = ',"seq":-1,"ts":'
+_APPEND_PG = text(
+    "WITH head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
+    "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, after_json, "
+    "prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, :before_json, :after_json, "
+    "head.prev, encode(sha256(convert_to(head.prev || :payload_head || head.seq::text || :payload_tail, 'UTF8')), "
+    "'hex') FROM head RETURNING seq, prev_hash, hash) "
+    "UPDATE audit_head SET seq = event.seq, hash = event.hash FROM event WHERE audit_head.id = 1 "
+    "RETURNING event.seq, event.prev_hash, event.hash"
+).bindparams(bindparam("ts", type_=_EVENTS.c.ts.type))
 
 
 def append(
@@ -77,26 +94,37 @@ def append(
     entity_id: str | int,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    head = _lock_head(session)
-    event = AuditEvent(
-        seq=head.seq + 1,
-        ts=ts,
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        before_json=canonical(redact(before)) if before is not None else None,
-        after_json=canonical(redact(after)) if after is not None else None,
-        prev_hash=head.hash,
-        hash="",
-    )
-    event.hash = compute_hash(head.hash, event)
-    session.add(event)
-    head.seq = event.seq
-    head.hash = event.hash
-    session.add(head)
-    session.flush()
+    redacted: bool = False,
+) -> dict[str, Any]:
+    """Append one event in the caller's transaction and return it (a mapping of its columns).
+
+    ``redacted``: ``before``/``after`` already went through :func:`redact` (a caller holding a
+    lock prepares them before taking it). The head row stays locked until commit and every writer
+    queues on it, so the append is kept short: one statement on PostgreSQL (see ``_APPEND_PG``);
+    on SQLite, whose writers are serialized by BEGIN IMMEDIATE and which has no network round
+    trips, read the head, insert the event, move the head."""
+    clean = (lambda v: v) if redacted else redact
+    event: dict[str, Any] = {
+        "ts": ts,
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "before_json": canonical(clean(before)) if before is not None else None,
+        "after_json": canonical(clean(after)) if after is not None else None,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        payload = _event_payload({**event, "seq": -1})
+        head, tail = payload.split(_SEQ_MARK)  # once: inside before/after every quote is escaped
+        seq, prev_hash, hash_ = session.execute(
+            _APPEND_PG, {**event, "payload_head": head + ',"seq":', "payload_tail": ',"ts":' + tail}
+        ).one()
+        return {**event, "seq": seq, "prev_hash": prev_hash, "hash": hash_}
+    seq, prev_hash = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
+    event.update(seq=seq + 1, prev_hash=prev_hash)
+    event["hash"] = compute_hash(prev_hash, event)
+    session.execute(insert(_EVENTS).values(**event))
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=event["seq"], hash=event["hash"]))
     return event
 
 

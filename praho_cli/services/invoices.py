@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, case, cast, delete, func, select
+from sqlalchemy import String, case, cast, delete, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
@@ -171,26 +172,49 @@ def kind_label(kind: DocumentKind) -> str:
             DocumentKind.CREDIT_NOTE: "credit note"}[kind]
 
 
+def _lookups(kind: DocumentKind, ref: str) -> list[Any]:
+    by_number = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.number_text == ref)
+    if not ref.lstrip("#").isdigit():
+        return [by_number]
+    # Digits are an id first (drafts have nothing else), a number from a "{number}" template next.
+    doc_id = int(ref.lstrip("#"))
+    by_id = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.id == doc_id)
+    return [by_id, by_number]
+
+
+def _not_found(kind: DocumentKind, ref: str) -> Err:
+    return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r} (give its number or id)")
+
+
 def find_document(session: Session, kind: DocumentKind, ref: str, *, lock: bool = False) -> Result[BillingDocument]:
     """By number (``INV2026-000042``) or ledger id; ``lock`` takes the row lock (FOR UPDATE)."""
+    if lock:
+        return find_locked(session, kind, ref).map(lambda row: row[0])
     ref = ref.strip()
-    by_number = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.number_text == ref)
-    lookups = [by_number]
-    if ref.lstrip("#").isdigit():
-        # Digits are an id first (drafts have nothing else), a number from a "{number}" template next.
-        by_id = select(BillingDocument).where(BillingDocument.kind == kind.value,
-                                              BillingDocument.id == int(ref.lstrip("#")))
-        lookups.insert(0, by_id)
-    found = None
-    for stmt in lookups:
-        if lock:  # read the row as locked, never a copy cached earlier in the session
-            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    for stmt in _lookups(kind, ref):
         found = session.execute(stmt).scalar_one_or_none()
         if found is not None:
-            break
-    if found is None:
-        return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r} (give its number or id)")
-    return Ok(found)
+            return Ok(found)
+    return _not_found(kind, ref)
+
+
+def find_locked(
+    session: Session, kind: DocumentKind, ref: str
+) -> Result[tuple[BillingDocument, Customer, DocumentSeries]]:
+    """The document, locked (FOR UPDATE) and read fresh, with its customer and series in the same
+    round trip (only the document's row is locked). Holding the three keeps them in the session's
+    identity map, so later ``session.get`` calls for them cost no query."""
+    ref = ref.strip()
+    for stmt in _lookups(kind, ref):
+        stmt = (stmt.add_columns(Customer, DocumentSeries)
+                .join(Customer, Customer.id == BillingDocument.customer_id)  # type: ignore[arg-type]
+                .join(DocumentSeries, DocumentSeries.id == BillingDocument.series_id)  # type: ignore[arg-type]
+                .with_for_update(of=BillingDocument)  # type: ignore[arg-type]
+                .execution_options(populate_existing=True))
+        row = session.execute(stmt).first()
+        if row is not None:
+            return Ok((row[0], row[1], row[2]))
+    return _not_found(kind, ref)
 
 
 def _lines(session: Session, document_id: int) -> list[DocumentLine]:
@@ -249,7 +273,7 @@ def _summary(document: BillingDocument, series_code: str, customer_name: str) ->
     }
 
 
-def _related(session: Session, document: BillingDocument) -> list[dict[str, Any]]:
+def _related(session: Session, document: BillingDocument, was_draft: bool = False) -> list[dict[str, Any]]:
     def ref(relation: str, other: BillingDocument) -> dict[str, Any]:
         return {"relation": relation, "id": str(other.id), "kind": other.kind, "number": other.number_text,
                 "issue_date": other.issue_date.isoformat() if other.issue_date else None,
@@ -264,6 +288,8 @@ def _related(session: Session, document: BillingDocument) -> list[dict[str, Any]
         proforma = session.get(BillingDocument, document.proforma_id)
         if proforma:
             related.append(ref("converted_from", proforma))
+    if was_draft:  # nothing corrects or converts a draft
+        return related
     for other in session.execute(
         select(BillingDocument).where(BillingDocument.corrects_id == document.id).order_by(BillingDocument.id)
     ).scalars():
@@ -277,16 +303,22 @@ def _related(session: Session, document: BillingDocument) -> list[dict[str, Any]
     return related
 
 
-def detail(session: Session, document: BillingDocument, totals: DocumentTotals | None = None) -> dict[str, Any]:
-    """The full record; ``totals`` saves re-reading the lines when the caller has just priced them."""
+def detail(
+    session: Session, document: BillingDocument, totals: DocumentTotals | None = None, *,
+    series: DocumentSeries | None = None, was_draft: bool = False,
+) -> dict[str, Any]:
+    """The full record. ``totals`` saves re-reading the lines when the caller has just priced them,
+    ``series`` the series lookup; ``was_draft`` (the document is being issued in this transaction)
+    skips what no draft can have: payments of its own, and documents that correct or convert it."""
     totals = totals or compute_totals(priced_lines(session, document), document.rounding)
     # An invoice converted from a proforma is paid by the payments recorded on the proforma.
-    paid_by = [document.id] + ([document.proforma_id] if document.proforma_id else [])
+    paid_by = ([] if was_draft else [document.id]) + ([document.proforma_id] if document.proforma_id else [])
     payments = session.execute(
         select(Payment).where(Payment.document_id.in_(paid_by)).order_by(Payment.id)  # type: ignore[attr-defined]
-    ).scalars()
+    ).scalars() if paid_by else ()
+    series_code = series.code if series is not None else _series_code(session, document.series_id)
     return {
-        **_summary(document, _series_code(session, document.series_id), _customer_name(session, document)),
+        **_summary(document, series_code, _customer_name(session, document)),
         "fiscal_year": document.fiscal_year,
         "due_days": document.due_days,
         "vat_mention": document.vat_mention,
@@ -312,7 +344,7 @@ def detail(session: Session, document: BillingDocument, totals: DocumentTotals |
              "paid_at": p.paid_at.isoformat()}
             for p in payments
         ],
-        "related_documents": _related(session, document),
+        "related_documents": _related(session, document, was_draft),
         "issued_at": iso(document.issued_at),
         "cancelled_at": iso(document.cancelled_at),
         "created_at": iso(document.created_at),
@@ -561,12 +593,24 @@ def _freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> 
                                                 document.rounding)
 
 
-def _number(session: Session, document: BillingDocument, issue_date: date) -> None:
-    series = session.get(DocumentSeries, document.series_id)
+def _number(session: Session, document: BillingDocument, issue_date: date,
+            series: DocumentSeries | None = None, *, write: bool = False) -> None:
+    """Take the next number of the document's series and set it on the document.
+
+    ``write``: the document is otherwise flushed already; write the number with one UPDATE of
+    its three columns instead of leaving it to the next flush."""
+    series = series or session.get(DocumentSeries, document.series_id)
     assert series is not None
     parts, text = series_service.take_number(session, series, issue_date)
-    document.fiscal_year = parts.year if series.yearly_reset else 0
-    document.number, document.number_text = parts.number, text
+    numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
+                "number_text": text}
+    if not write:
+        document.fiscal_year, document.number, document.number_text = numbered.values()
+        return
+    table = BillingDocument.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == document.id).values(**numbered))
+    for key, value in numbered.items():
+        set_committed_value(document, key, value)
 
 
 def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> tuple[date, DocumentTotals]:
@@ -620,27 +664,30 @@ def issue_document(
 ) -> Result[dict[str, Any]]:
     # Lock first, then look the key up: a concurrent replay waits for the first issuer's commit and
     # then finds its key, instead of finding an already issued document.
-    found = find_document(session, kind, ref, lock=True)
+    found = find_locked(session, kind, ref)
     if isinstance(found, Err):
         return found
 
     def work() -> Result[dict[str, Any]]:
-        refused = _require_draft(found.value, ref)
+        document, _customer, series = found.value  # held: _freeze finds the customer in the session
+        refused = _require_draft(document, ref)
         if refused:
             return refused
-        document = found.value
         try:
             issue_date, totals = _freeze(session, ctx, document)
         except PrahoFailure as failure:
             return Err(failure.error)
-        # The record is read before the counter is locked; only the number is filled in afterwards.
-        public = detail(session, document, totals)
-        _number(session, document, issue_date)
+        public = detail(session, document, totals, series=series, was_draft=True)
+        audited = audit.redact(public)
         session.add(document)
         session.flush()
+        # Everything from here to commit holds the series counter (and then the audit head), so
+        # every other issuer waits for it: only the number is left to write.
+        _number(session, document, issue_date, series, write=True)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
+        audited.update(number=document.number_text, fiscal_year=document.fiscal_year)
         audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue", entity_type=kind.value,
-                     entity_id=public["id"], after=public)
+                     entity_id=public["id"], after=audited, redacted=True)
         return Ok(public)
 
     return idempotent(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)

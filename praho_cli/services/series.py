@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from praho_cli.billing.numbering import (
@@ -206,25 +206,27 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
     """Lock the counter of ``series`` for ``issue_date``'s fiscal year and take the next number.
 
     Call it as late as possible in the issuing transaction: the row stays locked until commit, and
-    every other issuer in the series waits for it.
+    every other issuer in the series waits for it. One statement where the database can return the
+    updated row (``UPDATE ... RETURNING``: PostgreSQL, SQLite 3.35+), which locks, increments and
+    reads in one step; two elsewhere.
     """
     year = counter_year(issue_date, series.yearly_reset)
     series_id = series.id or 0
-    counter = session.execute(
-        select(SeriesCounter)
-        .where(SeriesCounter.series_id == series_id, SeriesCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # the locked row's value, never a cached one
-    ).scalar_one_or_none()
-    if counter is None:
-        # First document of the year. A concurrent first issuer inserting the same key makes the
-        # flush fail with an IntegrityError; the unit of work replays the transaction, which then
+    counters = SeriesCounter.__table__  # type: ignore[attr-defined]
+    key = (counters.c.series_id == series_id, counters.c.year == year)
+    bump = update(counters).where(*key).values(last_number=counters.c.last_number + 1)
+    if session.get_bind().dialect.update_returning:
+        number = session.execute(bump.returning(counters.c.last_number)).scalar_one_or_none()
+    else:
+        bumped = session.execute(bump).rowcount
+        number = session.execute(select(counters.c.last_number).where(*key)).scalar_one() if bumped else None
+    if number is None:
+        # First document of the year. A concurrent first issuer inserting the same key makes this
+        # insert fail with an IntegrityError; the unit of work replays the transaction, which then
         # finds (and locks) the row.
-        counter = SeriesCounter(series_id=series_id, year=year, last_number=series.start_number - 1)
-        session.add(counter)
-    counter.last_number += 1
-    session.flush()
-    parts = NumberParts(series.code, issue_date.year, counter.last_number)
+        number = series.start_number
+        session.execute(insert(counters).values(series_id=series_id, year=year, last_number=number))
+    parts = NumberParts(series.code, issue_date.year, int(number))
     return parts, render_number(series.template, parts)
 
 

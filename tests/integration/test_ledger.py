@@ -152,3 +152,33 @@ def test_idempotency_replay_and_mismatch(db):
     other = customers.CustomerInput(name="Acme 2", email="a2@acme.ro")
     mismatch = run_in_transaction(db, lambda s: customers.add_customer(s, CTX, other, "key-1"))
     assert not mismatch.ok and mismatch.error.exit_code == 5
+
+
+def test_append_hashes_awkward_payloads_as_verify_does(db):
+    """PostgreSQL computes each event's hash in the append statement; verify recomputes it in Python."""
+    from datetime import UTC, datetime
+
+    from praho_cli.ledger import audit
+    from praho_cli.ledger.uow import read_session, run_in_transaction
+    from praho_cli.result import Ok
+
+    awkward = [
+        {"seq": -1, "ts": "x", "note": 'a,"seq":-1,"ts":b'},  # the splice marker, escaped inside the payload
+        {"name": "Șoimii Țării ăîâ", "emoji": "😀", "ctl": "\x01\t\n", "back": "\\\"", "sep": "\u2028"},
+        None,
+    ]
+
+    def write(session):
+        for i, after in enumerate(awkward):
+            event = audit.append(session, ts=datetime(2026, 11, 26, 10, i, 0, 123456, tzinfo=UTC), actor="tëst",
+                                 action="test.awkward", entity_type="test", entity_id=i, after=after,
+                                 before={"password": "hunter2", "n": i})
+            assert event["hash"] == audit.compute_hash(event["prev_hash"], event)
+        return Ok(None)
+
+    run_in_transaction(db, write).unwrap()
+    with read_session(db) as s:
+        report = audit_service.verify_chain(s).unwrap()
+        rows = s.execute(text("SELECT before_json FROM audit_events WHERE action = 'test.awkward'")).scalars().all()
+    assert report["ok"] is True, report
+    assert rows and all("hunter2" not in r and "[redacted]" in r for r in rows)
