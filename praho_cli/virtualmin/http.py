@@ -182,28 +182,46 @@ class HttpTransport:
     ) -> RemoteReply:
         details: dict[str, Any] = {"server": self.server, "program": program}
         try:
-            response = self._http().post(
-                self._url,
-                content=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                auth=self._basic_auth() or httpx.USE_CLIENT_DEFAULT,
-                timeout=timeout,
+            client = self._http()
+            request = client.build_request(
+                "POST", self._url, content=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=timeout,
             )
-            text = response.text
-        except (httpx.ConnectTimeout, httpx.PoolTimeout):
-            raise PrahoFailure(
+            response = client.send(request, auth=self._basic_auth() or httpx.USE_CLIENT_DEFAULT, stream=True)
+            try:
+                # Read the body without caching it on the response: an httpx response and its stream
+                # refer to each other, so a cached body lives until the cyclic collector runs (which a
+                # drift scan pauses), and a list reply is a third of a megabyte per 200 domains.
+                content = b"".join(response.iter_bytes())
+            finally:
+                response.close()
+        except httpx.TransportError as exc:
+            raise self._transport_failure(exc, program, timeout, mutating, details) from None
+        # what response.text does: the declared charset, else UTF-8; undecodable bytes replaced
+        text = content.decode(response.encoding or "utf-8", errors="replace")
+        del content
+        status = response.status_code
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return interpret_http(self.server, program, status, headers, text, mutating=mutating, secrets=secrets)
+
+    def _transport_failure(
+        self, exc: httpx.TransportError, program: str, timeout: httpx.Timeout, mutating: bool,
+        details: dict[str, Any],
+    ) -> PrahoFailure:
+        if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return PrahoFailure(
                 PrahoError(
                     ErrorCode.REMOTE_UNAVAILABLE,
                     f"{self.server}: timed out connecting to {self._url}",
                     details,
                     Retry.RETRIABLE,
                 )
-            ) from None
-        except httpx.ConnectError as exc:
-            raise self._connect_failure(exc, details) from None
-        except httpx.TimeoutException:
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return self._connect_failure(exc, details)
+        if isinstance(exc, httpx.TimeoutException):
             # the request was sent: a mutation may complete server-side anyway (protocol §4.1)
-            raise PrahoFailure(
+            return PrahoFailure(
                 PrahoError(
                     ErrorCode.REMOTE_UNAVAILABLE,
                     f"{self.server}: no reply to {program} within {timeout.read:g}s"
@@ -211,22 +229,15 @@ class HttpTransport:
                     details,
                     Retry.UNKNOWN if mutating else Retry.RETRIABLE,
                 )
-            ) from None
-        except httpx.TransportError as exc:
-            raise PrahoFailure(
-                PrahoError(
-                    ErrorCode.REMOTE_UNAVAILABLE,
-                    f"{self.server}: connection lost during {program} ({type(exc).__name__})",
-                    details,
-                    Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-                )
-            ) from None
-        status = response.status_code
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        # Only the text is needed from here: drop the body's bytes before the JSON is decoded (a list
-        # reply is a third of a megabyte per 200 domains, and a scan has dozens in flight).
-        del response
-        return interpret_http(self.server, program, status, headers, text, mutating=mutating, secrets=secrets)
+            )
+        return PrahoFailure(
+            PrahoError(
+                ErrorCode.REMOTE_UNAVAILABLE,
+                f"{self.server}: connection lost during {program} ({type(exc).__name__})",
+                details,
+                Retry.UNKNOWN if mutating else Retry.RETRIABLE,
+            )
+        )
 
     def _connect_failure(self, exc: httpx.ConnectError, details: dict[str, Any]) -> PrahoFailure:
         for cause in _chain(exc):
