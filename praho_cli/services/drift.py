@@ -148,6 +148,15 @@ def _choose_servers(session: Session, names: Sequence[str]) -> Result[list[Serve
     return Ok(chosen)
 
 
+def _ledger_accounts(session: Session) -> list[LedgerAccount]:
+    """Every account as a small LedgerAccount; the values that repeat across thousands of rows (server
+    name, status, plan) are kept once rather than once per row."""
+    shared: dict[Any, Any] = {}
+    keep = shared.setdefault
+    return [LedgerAccount(domain, keep(server, server), keep(status, status), keep(plan, plan), username)
+            for domain, server, status, plan, username in repo.ledger_accounts(session)]
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a scan reads and compares.
@@ -190,7 +199,7 @@ def scan(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-scan") as runner:
             pending = runner.submit(read_servers, chosen.value, clients, width, progress)
             with read_session(db) as session:
-                accounts = [LedgerAccount(*row) for row in repo.ledger_accounts(session)]
+                accounts = _ledger_accounts(session)
             reads = pending.result()
         found = compare(accounts, reads)
         del accounts

@@ -26,7 +26,7 @@ EXPECTED_PRESENT = ("active", "suspended")
 COMPARED_IF_PRESENT = ("terminated",)  # `accounts terminate` disables the domain and keeps it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerAccount:
     domain: str
     server: str

@@ -293,27 +293,29 @@ def parse_domain_states(text: str) -> list[DomainState]:
     name = ""
     fields: dict[str, str] = {}
     started = False
+    shared: dict[str | None, str | None] = {}  # one copy of each type and plan name, not one per domain
     for label, value, header in _STATE_LINE.findall("\n" + text):
         if header:
             if started:
-                states.append(_state(name, fields))
+                states.append(_state(name, fields, shared))
             elif _TOP_PAIR.match(header):
                 continue  # a top-level pair before the first record (protocol §1.5 rule 1)
             name, fields, started = header, {}, True
         elif started and label not in fields:
             fields[label] = value
     if started:
-        states.append(_state(name, fields))
+        states.append(_state(name, fields, shared))
     return states
 
 
-def _state(name: str, fields: dict[str, str]) -> DomainState:
+def _state(name: str, fields: dict[str, str], shared: dict[str | None, str | None]) -> DomainState:
     if "ID" not in fields:
         shown = name if len(name) <= 80 else name[:77] + "..."
         raise ValueError(f"record {shown!r} has no ID line: not list-domains output")
     get = fields.get
-    return DomainState(name, fields["ID"], get("Type"), get("Parent domain"), get("Username"), get("Plan"),
-                       get("Plan ID"), "Disabled" in fields)
+    kind, plan, plan_id = get("Type"), get("Plan"), get("Plan ID")
+    return DomainState(name, fields["ID"], shared.setdefault(kind, kind), get("Parent domain"), get("Username"),
+                       shared.setdefault(plan, plan), shared.setdefault(plan_id, plan_id), "Disabled" in fields)
 
 
 @dataclass(frozen=True)
