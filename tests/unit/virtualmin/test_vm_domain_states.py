@@ -151,3 +151,12 @@ def test_states_are_small_and_immutable() -> None:
     assert not hasattr(state, "__dict__")
     with pytest.raises(AttributeError):
         state.disabled = True  # type: ignore[misc]
+
+
+def test_labels_that_only_begin_like_a_wanted_one_are_not_taken() -> None:
+    # "Username for mysql" and "Disabled at" follow "Username" and "Disabled" in real records (§2.1)
+    text = ("a.test\n    ID: 1\n    Username for mysql: a_db\n    Plan IDs: 9\n    Username: ann\n"
+            "    Disabled at: 11/26/2026 04:13 AM\n")
+    [state] = parse_domain_states(text)
+    assert (state.username, state.plan_id, state.disabled) == ("ann", None, False)
+    assert [state] == [DomainState.from_raw(r) for r in parse_multiline(text)]
