@@ -24,6 +24,7 @@ import io
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -153,8 +154,23 @@ def _scan(url: str, names: list[str], home: Path) -> tuple[float, float]:
     return elapsed, cpu_used
 
 
+def _scan_process(url: str, names: list[str], home: Path) -> float:
+    """Wall seconds of `praho drift scan` run as its own process, as cron or a shell runs it
+    (interpreter start-up and imports included)."""
+    environ = {**os.environ, "PRAHO_DATABASE_URL": url, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+               "XDG_DATA_HOME": str(home / "data"), "PRAHO_ACTOR": "bench"}
+    environ |= {f"PRAHO_SERVERS_{n.upper()}_PASSWORD": PASSWORD for n in names}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "praho_cli", "drift", "scan", "--exit-code", "-o", "jsonl"],
+                          env=environ, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0 or done.stdout:
+        raise SystemExit(f"scan process failed ({done.returncode}): {done.stderr[:500]}")
+    return elapsed
+
+
 def measure(servers: int, domains: int, latency: float, runs: int, work: Path, tag: str,
-            memory: bool = False) -> tuple[float, float, int]:
+            memory: bool = False) -> tuple[float, float, int, float]:
     names = [f"vm{i:02d}" for i in range(1, servers + 1)]
     parent, child = multiprocessing.Pipe()
     proc = multiprocessing.Process(target=_serve_fleet, args=(str(work / f"sim-{tag}"), names, domains, latency,
@@ -166,13 +182,15 @@ def measure(servers: int, domains: int, latency: float, runs: int, work: Path, t
         _ledger(url, urls, domains)
         _scan(url, names, work / f"home-{tag}")  # warm-up: imports, connections
         samples = [_scan(url, names, work / f"home-{tag}") for _ in range(runs)]
+        process = statistics.median(_scan_process(url, names, work / f"home-{tag}") for _ in range(runs))
         peak = 0
         if memory:
             tracemalloc.start()
             _scan(url, names, work / f"home-{tag}")
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-        return statistics.median(w for w, _c in samples), statistics.median(c for _w, c in samples), peak
+        return (statistics.median(w for w, _c in samples), statistics.median(c for _w, c in samples), peak,
+                process)
     finally:
         parent.send("stop")
         proc.join(timeout=30)
@@ -214,8 +232,9 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        one, one_cpu, _ = measure(1, args.domains, args.latency, args.runs, work, "one")
-        fleet, fleet_cpu, _ = measure(args.servers, args.domains, args.latency, args.runs, work, "fleet")
+        one, one_cpu, _, one_process = measure(1, args.domains, args.latency, args.runs, work, "one")
+        fleet, fleet_cpu, _, fleet_process = measure(args.servers, args.domains, args.latency, args.runs, work,
+                                                     "fleet")
         # one size past the parallelism shows where the peak stops growing with the fleet
         sizes = sorted({1, 10, args.servers, max(args.servers, parallel) * 2})
         peaks = {n: measure(n, args.domains, args.latency, 1, work, f"mem{n}", memory=True)[2] for n in sizes}
@@ -240,6 +259,16 @@ def main() -> None:
         f"{fleet_cpu * 1000:.0f} ms |",
         f"| ratio | **{ratio:.2f}x** (target <= 1.5x) | {fleet_cpu / one_cpu:.1f}x |",
         "",
+        "The table times the command inside an interpreter that has already imported praho (the scan's own "
+        "work, the strict reading of the target). Run as a process, as cron or a shell runs it, each scan "
+        "also pays the interpreter's start-up and imports:",
+        "",
+        "| `praho drift scan` as a process | wall time |",
+        "|---|---|",
+        f"| 1 server | {one_process * 1000:.0f} ms |",
+        f"| {args.servers} servers | {fleet_process * 1000:.0f} ms |",
+        f"| ratio | {fleet_process / one_process:.2f}x |",
+        "",
         "Peak Python memory during a scan (tracemalloc, client side):",
         "",
         "| servers | domains | peak | per server |",
@@ -251,7 +280,9 @@ def main() -> None:
         f" on this machine ({os.cpu_count()} cores): {ratio:.2f}x.**"
     lines += [
         "",
-        f"{verdict} Each server is read with the lean `list-domains --simple-multiline` request "
+        f"{verdict} (As a process: {fleet_process / one_process:.2f}x; the strict, in-process figure "
+        f"is the one held against the target.) Each server is read with the lean "
+        f"`list-domains --simple-multiline` request "
         f"(`simple-multiline=` without `multiline=`; the text comes back in the envelope's `output`) and only "
         f"the lines drift compares are picked out of it. A {args.domains}-domain reply is "
         f"{reply_bytes / 1024:.0f} KiB; on the client it costs {decode * 1000:.2f} ms of CPU to interpret "
