@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-SETTINGS = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO", "seller.vat_payer": True}
+SETTINGS = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO", "seller.vat_payer": True,
+            "seller.name": "Bench Hosting SRL", "seller.vat_id": "RO18547290", "seller.address": "Str. Bench 1, Iasi"}
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 

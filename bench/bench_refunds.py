@@ -29,6 +29,7 @@ def _ctx():  # type: ignore[no-untyped-def]
     from praho_cli.services.context import ServiceContext
 
     defaults = {s.key: s.default for s in schema.SETTINGS}
+    defaults |= {"seller.name": "Bench Hosting SRL", "seller.vat_id": "RO18547290", "seller.address": "Str. Bench 1"}
     return ServiceContext(now=lambda: datetime.now(UTC), actor="bench", setting=defaults.get,
                           run_id=uuid.uuid4().hex[:12])
 

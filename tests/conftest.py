@@ -23,6 +23,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXED_NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
+# Every ledger the tests bill from has a seller: praho refuses to issue a document without one.
+SELLER_ENV = {"PRAHO_SELLER_NAME": "Praho Test SRL", "PRAHO_SELLER_VAT_ID": "RO18547290",
+              "PRAHO_SELLER_ADDRESS": "Str. Testului 1, Cluj-Napoca"}
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -188,6 +191,7 @@ class Cli:
             "XDG_DATA_HOME": str(self.home / "data"),
             "PATH": os.environ.get("PATH", ""),
             "PRAHO_ACTOR": "tester",
+            **SELLER_ENV,
         }
         if self.database_url:
             env["PRAHO_DATABASE_URL"] = self.database_url

@@ -51,14 +51,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lock_ttl_seconds", int, 300, "Lease length of a run lock on SQLite; renewed while the run "
             "lives, taken over by another run once expired."),
     # --- the seller (billing) -------------------------------------------------------------------
-    Setting("seller.name", str, "", "Legal name printed on invoices.", example="Hosting SRL"),
+    Setting("seller.name", str, "", "Legal name printed on invoices; required to issue any document.",
+            example="Hosting SRL"),
     Setting("seller.country", str, "RO", "ISO 3166 country code of the seller."),
-    Setting("seller.vat_id", str, "", "Seller VAT id (RO + CUI for a Romanian VAT payer).", example="RO18547290"),
+    Setting("seller.vat_id", str, "", "Seller tax id: CUI, RO + CUI for a VAT payer; required to issue any "
+            "document.", example="RO18547290"),
     Setting("seller.vat_payer", bool, True, "Whether the seller is registered for VAT."),
     Setting("seller.oss_registered", bool, True, "Registered for the EU One-Stop Shop: EU consumers are charged "
             "their own country's VAT. false (below the 10,000 EUR threshold): they are charged the seller's rate."),
     Setting("seller.reg_com", str, "", "Trade register number (Reg. Com.).", example="J40/372/2002"),
-    Setting("seller.address", str, "", "Registered address."),
+    Setting("seller.address", str, "", "Registered address; required to issue any document.",
+            example="Str. Exemplu 1, București"),
     Setting("seller.iban", str, "", "Bank account printed on invoices."),
     Setting("seller.bank", str, "", "Bank name printed on invoices."),
     Setting("seller.email", str, "", "Billing contact e-mail."),

@@ -570,6 +570,24 @@ def delete_draft(session: Session, ctx: ServiceContext, kind: DocumentKind, ref:
 
 
 # --- issuing --------------------------------------------------------------------------------------
+# What Romanian law (Codul fiscal art. 319 (20)) needs of the supplier on every invoice and credit
+# note: its name, its address and its tax identification code (CUI, RO-prefixed for a VAT payer).
+SELLER_REQUIRED = ("name", "vat_id", "address")
+
+
+def require_seller(ctx: ServiceContext) -> None:
+    """Refuse (exit 78) to issue a document without the seller's legal identity in the configuration."""
+    missing = [f"seller.{k}" for k in SELLER_REQUIRED if not str(ctx.setting(f"seller.{k}") or "").strip()]
+    if missing:
+        raise PrahoFailure.of(
+            ErrorCode.CONFIG,
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: an invoice must name its "
+            f"seller; set {'it' if len(missing) == 1 else 'them'} with `praho config set {missing[0]} ...` "
+            f"(or PRAHO_{missing[0].upper().replace('.', '_')})",
+            missing=missing,
+        )
+
+
 def seller_snapshot(ctx: ServiceContext) -> dict[str, Any]:
     keys = ("name", "country", "vat_id", "vat_payer", "reg_com", "address", "iban", "bank", "email")
     return {k: ctx.setting(f"seller.{k}") for k in keys}
@@ -618,6 +636,7 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) ->
 
     Returns the issue date and the totals. Raises PrahoFailure (no rate, no exchange rate, no lines).
     """
+    require_seller(ctx)
     kind = DocumentKind(document.kind)
     stored = priced_lines(session, document)
     lines = [LineInput(p.description, p.quantity, p.unit_price_minor, p.category) for p in stored]
@@ -705,6 +724,7 @@ def issue_credit_note(
     """
     if not lines:
         raise PrahoFailure.of(ErrorCode.INVALID, "a credit note needs at least one line")
+    require_seller(ctx)
     series = series_service.series_for_new_document(session, ctx, DocumentKind.CREDIT_NOTE, None).unwrap()
     now = ctx.now()
     totals = compute_totals(lines, invoice.rounding)

@@ -412,6 +412,16 @@ def _validate_input(data: RefundInput) -> Err | None:
     return None
 
 
+def _seller_missing(ctx: ServiceContext) -> Err | None:
+    """Checked before any money moves: the credit note issued when the refund completes must name
+    the seller, and a refund whose money went back must never be stuck without its credit note."""
+    try:
+        invoices.require_seller(ctx)
+    except PrahoFailure as failure:
+        return Err(failure.error)
+    return None
+
+
 def _decide(session: Session, data: RefundInput, *, lock: bool) -> Result[_Decision]:
     found = invoices.find_document(session, DocumentKind.INVOICE, data.invoice, lock=lock)
     if isinstance(found, Err):
@@ -551,7 +561,7 @@ def create_refund(
 
     Returns the refund plus ``replayed`` (True when the idempotency key returned an earlier refund).
     """
-    problem = _validate_input(data)
+    problem = _validate_input(data) or _seller_missing(ctx)
     if problem:
         return problem
     settings = CommandSettings.of(ctx)
@@ -576,7 +586,7 @@ def create_refund(
 
 def plan_refund(session: Session, ctx: ServiceContext, data: RefundInput) -> Result[dict[str, Any]]:
     """What `refunds create` would do (--dry-run): the same checks and credit note, nothing written."""
-    problem = _validate_input(data)
+    problem = _validate_input(data) or _seller_missing(ctx)
     if problem:
         return problem
     decided = _decide(session, data, lock=False)

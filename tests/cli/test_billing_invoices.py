@@ -47,8 +47,8 @@ def test_create_and_issue_exact_json(acme):
         "total_cents": 72358, "paid_cents": 0, "balance_cents": 72358, "vat_regime": "domestic",
         "vat_ron_cents": None, "fiscal_year": 2026, "due_days": 30, "vat_mention": None, "fx_rate": None,
         "fx_date": None, "fx_source": None, "reason": None,
-        "seller": {"address": "", "bank": "", "country": "RO", "email": "", "iban": "", "name": "", "reg_com": "",
-                   "vat_id": "", "vat_payer": True},
+        "seller": {"address": "Str. Testului 1, Cluj-Napoca", "bank": "", "country": "RO", "email": "", "iban": "",
+                   "name": "Praho Test SRL", "reg_com": "", "vat_id": "RO18547290", "vat_payer": True},
         "customer": {"address": None, "city": None, "country": "RO", "cui": "18547290", "email": "billing@acme.ro",
                      "id": "1", "kind": "company", "name": "Acme SRL", "postal_code": None, "reg_com": None,
                      "vat_number": None, "vat_payer": True},
@@ -296,3 +296,19 @@ def test_seller_below_the_oss_threshold_charges_its_own_rate_to_eu_consumers(cli
     invoice = r.json()
     # Romania's standard rate, not France's 20 %: the seller is not in OSS.
     assert (invoice["vat_regime"], invoice["vat_cents"], invoice["lines"][0]["vat_rate"]) == ("domestic", 2100, "21")
+
+
+@pytest.mark.parametrize("missing", ["PRAHO_SELLER_NAME", "PRAHO_SELLER_VAT_ID", "PRAHO_SELLER_ADDRESS"])
+def test_no_document_is_issued_without_the_sellers_identity(acme, missing):
+    draft = acme("invoices", "create", "--customer", "1", "--line", "Hosting|1|100", "-o", "json").json()
+    issued(acme, "--customer", "1", "--line", "Paid|1|10")
+    before = table_dump(acme.database_url)
+    key = missing.removeprefix("PRAHO_").lower().replace("_", ".", 1)
+    for args in (("invoices", "issue", draft["id"]), ("invoices", "cancel", "INV2026-000001", "--yes"),
+                 ("refunds", "create", "--invoice", "INV2026-000001", "--full", "--reason", "x")):
+        r = acme(*args, env={missing: ""})
+        assert (r.exit_code, r.stdout) == (78, ""), (args, r.stderr)
+        assert r.stderr == (f"error: {key} is not set: an invoice must name its seller; set it with "
+                            f"`praho config set {key} ...` (or {missing})\n")
+    assert table_dump(acme.database_url) == before
+    assert acme("invoices", "issue", draft["id"]).exit_code == 0

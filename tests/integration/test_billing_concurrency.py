@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXED_NOW, REPO, Cli
+from tests.conftest import FIXED_NOW, REPO, SELLER_ENV, Cli
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def worker(spec: dict[str, Any]) -> None:
 
     if spec.get("pause_after_number"):
         _pause_after_taking_a_number()
-    environ = {**os.environ, "PRAHO_DATABASE_URL": spec["url"], "PRAHO_ACTOR": f"worker-{os.getpid()}"}
+    environ = {**os.environ, **SELLER_ENV, "PRAHO_DATABASE_URL": spec["url"], "PRAHO_ACTOR": f"worker-{os.getpid()}"}
     Path(spec["ready"]).write_text("ready")
     while not Path(spec["go"]).exists():
         time.sleep(0.002)
