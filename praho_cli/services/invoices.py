@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, case, cast, delete, func, select, update
+from sqlalchemy import String, bindparam, case, cast, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -172,13 +172,30 @@ def kind_label(kind: DocumentKind) -> str:
             DocumentKind.CREDIT_NOTE: "credit note"}[kind]
 
 
-def _lookups(kind: DocumentKind, ref: str) -> list[Any]:
-    by_number = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.number_text == ref)
+_BY_NUMBER = select(BillingDocument).where(BillingDocument.kind == bindparam("kind"),
+                                           BillingDocument.number_text == bindparam("ref"))
+_BY_ID = select(BillingDocument).where(BillingDocument.kind == bindparam("kind"),
+                                       BillingDocument.id == bindparam("ref_id"))
+
+
+def _locked(stmt: Any) -> Any:
+    return (stmt.add_columns(Customer, DocumentSeries)
+            .join(Customer, Customer.id == BillingDocument.customer_id)  # type: ignore[arg-type]
+            .join(DocumentSeries, DocumentSeries.id == BillingDocument.series_id)  # type: ignore[arg-type]
+            .with_for_update(of=BillingDocument)  # type: ignore[arg-type]
+            .execution_options(populate_existing=True))
+
+
+# Built once: a statement's construction costs more than its (cached) compilation.
+_LOCKED_BY_NUMBER, _LOCKED_BY_ID = _locked(_BY_NUMBER), _locked(_BY_ID)
+
+
+def _lookups(kind: DocumentKind, ref: str, *, lock: bool) -> list[tuple[Any, dict[str, Any]]]:
+    by_number = (_LOCKED_BY_NUMBER if lock else _BY_NUMBER, {"kind": kind.value, "ref": ref})
     if not ref.lstrip("#").isdigit():
         return [by_number]
     # Digits are an id first (drafts have nothing else), a number from a "{number}" template next.
-    doc_id = int(ref.lstrip("#"))
-    by_id = select(BillingDocument).where(BillingDocument.kind == kind.value, BillingDocument.id == doc_id)
+    by_id = (_LOCKED_BY_ID if lock else _BY_ID, {"kind": kind.value, "ref_id": int(ref.lstrip("#"))})
     return [by_id, by_number]
 
 
@@ -191,8 +208,8 @@ def find_document(session: Session, kind: DocumentKind, ref: str, *, lock: bool 
     if lock:
         return find_locked(session, kind, ref).map(lambda row: row[0])
     ref = ref.strip()
-    for stmt in _lookups(kind, ref):
-        found = session.execute(stmt).scalar_one_or_none()
+    for stmt, params in _lookups(kind, ref, lock=False):
+        found = session.execute(stmt, params).scalar_one_or_none()
         if found is not None:
             return Ok(found)
     return _not_found(kind, ref)
@@ -205,30 +222,28 @@ def find_locked(
     round trip (only the document's row is locked). Holding the three keeps them in the session's
     identity map, so later ``session.get`` calls for them cost no query."""
     ref = ref.strip()
-    for stmt in _lookups(kind, ref):
-        stmt = (stmt.add_columns(Customer, DocumentSeries)
-                .join(Customer, Customer.id == BillingDocument.customer_id)  # type: ignore[arg-type]
-                .join(DocumentSeries, DocumentSeries.id == BillingDocument.series_id)  # type: ignore[arg-type]
-                .with_for_update(of=BillingDocument)  # type: ignore[arg-type]
-                .execution_options(populate_existing=True))
-        row = session.execute(stmt).first()
+    for stmt, params in _lookups(kind, ref, lock=True):
+        row = session.execute(stmt, params).first()
         if row is not None:
             return Ok((row[0], row[1], row[2]))
     return _not_found(kind, ref)
 
 
-def _lines(session: Session, document_id: int) -> list[DocumentLine]:
-    return list(session.execute(
-        select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(DocumentLine.position)
-    ).scalars())
+_LINES = DocumentLine.__table__  # type: ignore[attr-defined]
+_LINES_OF = (
+    select(_LINES.c.description, _LINES.c.quantity, _LINES.c.unit_price_minor, _LINES.c.category,
+           _LINES.c.vat_code, _LINES.c.vat_rate, _LINES.c.net_minor)
+    .where(_LINES.c.document_id == bindparam("document_id"))
+    .order_by(_LINES.c.position)
+)
 
 
 def priced_lines(session: Session, document: BillingDocument) -> list[PricedLine]:
-    return [
-        PricedLine(line.description, Decimal(line.quantity), line.unit_price_minor, parse_category(line.category),
-                   line.vat_code, Decimal(line.vat_rate), line.net_minor)
-        for line in _lines(session, document.id or 0)
-    ]
+    """The document's stored lines, in order (plain rows: nothing here needs them as ORM objects)."""
+    rows = session.execute(_LINES_OF, {"document_id": document.id or 0})
+    return [PricedLine(description, Decimal(quantity), unit_price, parse_category(category), vat_code,
+                       Decimal(vat_rate), net)
+            for description, quantity, unit_price, category, vat_code, vat_rate, net in rows]
 
 
 def _series_code(session: Session, series_id: int) -> str:
@@ -611,6 +626,12 @@ def _freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> 
                                                 document.rounding)
 
 
+_DOCUMENTS = BillingDocument.__table__  # type: ignore[attr-defined]
+_WRITE_NUMBER = (update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document_id"))
+                 .values(fiscal_year=bindparam("new_fiscal_year"), number=bindparam("new_number"),
+                         number_text=bindparam("new_number_text")))
+
+
 def _number(session: Session, document: BillingDocument, issue_date: date,
             series: DocumentSeries | None = None, *, write: bool = False) -> None:
     """Take the next number of the document's series and set it on the document.
@@ -625,8 +646,7 @@ def _number(session: Session, document: BillingDocument, issue_date: date,
     if not write:
         document.fiscal_year, document.number, document.number_text = numbered.values()
         return
-    table = BillingDocument.__table__  # type: ignore[attr-defined]
-    session.execute(update(table).where(table.c.id == document.id).values(**numbered))
+    session.execute(_WRITE_NUMBER, {"document_id": document.id, **{f"new_{k}": v for k, v in numbered.items()}})
     for key, value in numbered.items():
         set_committed_value(document, key, value)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from praho_cli.billing.numbering import (
@@ -202,6 +202,13 @@ def series_for_new_document(
     return Ok(found)
 
 
+_COUNTERS = SeriesCounter.__table__  # type: ignore[attr-defined]
+_KEY = (_COUNTERS.c.series_id == bindparam("key_series"), _COUNTERS.c.year == bindparam("key_year"))
+_BUMP = update(_COUNTERS).where(*_KEY).values(last_number=_COUNTERS.c.last_number + 1)
+_BUMP_RETURNING = _BUMP.returning(_COUNTERS.c.last_number)
+_READ = select(_COUNTERS.c.last_number).where(*_KEY)
+
+
 def take_number(session: Session, series: DocumentSeries, issue_date: date) -> tuple[NumberParts, str]:
     """Lock the counter of ``series`` for ``issue_date``'s fiscal year and take the next number.
 
@@ -211,21 +218,18 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
     reads in one step; two elsewhere.
     """
     year = counter_year(issue_date, series.yearly_reset)
-    series_id = series.id or 0
-    counters = SeriesCounter.__table__  # type: ignore[attr-defined]
-    key = (counters.c.series_id == series_id, counters.c.year == year)
-    bump = update(counters).where(*key).values(last_number=counters.c.last_number + 1)
+    key = {"key_series": series.id or 0, "key_year": year}
     if session.get_bind().dialect.update_returning:
-        number = session.execute(bump.returning(counters.c.last_number)).scalar_one_or_none()
+        number = session.execute(_BUMP_RETURNING, key).scalar_one_or_none()
     else:
-        bumped = session.execute(bump).rowcount
-        number = session.execute(select(counters.c.last_number).where(*key)).scalar_one() if bumped else None
+        bumped = session.execute(_BUMP, key).rowcount
+        number = session.execute(_READ, key).scalar_one() if bumped else None
     if number is None:
         # First document of the year. A concurrent first issuer inserting the same key makes this
         # insert fail with an IntegrityError; the unit of work replays the transaction, which then
         # finds (and locks) the row.
         number = series.start_number
-        session.execute(insert(counters).values(series_id=series_id, year=year, last_number=number))
+        session.execute(insert(_COUNTERS).values(series_id=key["key_series"], year=year, last_number=number))
     parts = NumberParts(series.code, issue_date.year, int(number))
     return parts, render_number(series.template, parts)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from praho_cli.billing.rates import RATED_CATEGORIES, VatCategory, VatRate, check_overlap
@@ -55,9 +55,15 @@ def to_public(row: VatRateRow) -> dict[str, Any]:
     }
 
 
+_RATES = VatRateRow.__table__  # type: ignore[attr-defined]
+_RATES_OF = select(_RATES.c.country, _RATES.c.category, _RATES.c.rate, _RATES.c.valid_from,
+                   _RATES.c.valid_to).where(_RATES.c.country == bindparam("country"))
+
+
 def load_rates(session: Session, country: str) -> list[VatRate]:
-    rows = session.execute(select(VatRateRow).where(VatRateRow.country == country)).scalars()
-    return [_domain(r) for r in rows]
+    """Every rate of ``country`` (plain rows: pricing needs values, not ORM objects)."""
+    return [VatRate(c, VatCategory(category), Decimal(rate), valid_from, valid_to)
+            for c, category, rate, valid_from, valid_to in session.execute(_RATES_OF, {"country": country})]
 
 
 def list_rates(
