@@ -10,6 +10,7 @@ disagrees with the last event).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import TextClause, bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from praho_cli.ledger.models.base import iso
@@ -73,15 +74,33 @@ _HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 # sequence number spliced in), and move the head. verify() recomputes every hash in Python, so a
 # server-side hash that differed in one byte would be reported as a broken chain (tests check it).
 _SEQ_MARK = ',"seq":-1,"ts":'
-_APPEND_PG = text(
-    "WITH head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
+_APPEND_PG_SQL = (
+    "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
     "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, after_json, "
     "prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, :before_json, :after_json, "
     "head.prev, encode(sha256(convert_to(head.prev || :payload_head || head.seq::text || :payload_tail, 'UTF8')), "
     "'hex') FROM head RETURNING seq, prev_hash, hash) "
     "UPDATE audit_head SET seq = event.seq, hash = event.hash FROM event WHERE audit_head.id = 1 "
     "RETURNING event.seq, event.prev_hash, event.hash"
-).bindparams(bindparam("ts", type_=_EVENTS.c.ts.type))
+)
+
+
+@dataclass(frozen=True)
+class Alongside:
+    """One data-modifying statement of the caller's (``sql``: an UPDATE, INSERT or DELETE with
+    ``:named`` parameters that do not clash with the append's own) that must happen in the same
+    transaction as the event. On PostgreSQL it rides in the append's statement as a CTE (always run
+    in full, referenced or not), which spares a round trip while the caller holds its locks; on
+    SQLite it is executed just before the append."""
+
+    sql: str
+    params: Mapping[str, Any]
+
+
+@functools.lru_cache(maxsize=16)
+def _append_pg(alongside_sql: str | None) -> TextClause:
+    prefix = f"WITH alongside AS ({alongside_sql}), " if alongside_sql else "WITH "
+    return text(prefix + _APPEND_PG_SQL).bindparams(bindparam("ts", type_=_EVENTS.c.ts.type))
 
 
 def append(
@@ -95,6 +114,7 @@ def append(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     redacted: bool = False,
+    alongside: Alongside | None = None,
 ) -> dict[str, Any]:
     """Append one event in the caller's transaction and return it (a mapping of its columns).
 
@@ -102,7 +122,7 @@ def append(
     lock prepares them before taking it). The head row stays locked until commit and every writer
     queues on it, so the append is kept short: one statement on PostgreSQL (see ``_APPEND_PG``);
     on SQLite, whose writers are serialized by BEGIN IMMEDIATE and which has no network round
-    trips, read the head, insert the event, move the head."""
+    trips, read the head, insert the event, move the head. ``alongside``: see :class:`Alongside`."""
     clean = (lambda v: v) if redacted else redact
     event: dict[str, Any] = {
         "ts": ts,
@@ -116,10 +136,13 @@ def append(
     if session.get_bind().dialect.name == "postgresql":
         payload = _event_payload({**event, "seq": -1})
         head, tail = payload.split(_SEQ_MARK)  # once: inside before/after every quote is escaped
-        seq, prev_hash, hash_ = session.execute(
-            _APPEND_PG, {**event, "payload_head": head + ',"seq":', "payload_tail": ',"ts":' + tail}
-        ).one()
+        params = {**event, "payload_head": head + ',"seq":', "payload_tail": ',"ts":' + tail}
+        if alongside is not None:
+            params.update(alongside.params)
+        seq, prev_hash, hash_ = session.execute(_append_pg(alongside.sql if alongside else None), params).one()
         return {**event, "seq": seq, "prev_hash": prev_hash, "hash": hash_}
+    if alongside is not None:
+        session.execute(text(alongside.sql), dict(alongside.params))
     seq, prev_hash = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
     event.update(seq=seq + 1, prev_hash=prev_hash)
     event["hash"] = compute_hash(prev_hash, event)

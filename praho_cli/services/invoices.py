@@ -32,7 +32,7 @@ from praho_cli.billing.totals import (
     negate,
     price_lines,
 )
-from praho_cli.ledger import audit
+from praho_cli.ledger import audit, documents
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, DocumentSeries, Payment
@@ -627,11 +627,6 @@ def _freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> 
 
 
 _DOCUMENTS = BillingDocument.__table__  # type: ignore[attr-defined]
-_WRITE_NUMBER = (update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document_id"))
-                 .values(fiscal_year=bindparam("new_fiscal_year"), number=bindparam("new_number"),
-                         number_text=bindparam("new_number_text")))
-
-
 # What _freeze sets on a draft, written by one prebuilt UPDATE rather than the ORM's flush.
 _FROZEN = ("status", "tax_point", "issue_date", "due_days", "due_date", "vat_regime", "vat_mention", "rounding",
            "net_minor", "vat_minor", "total_minor", "fx_rate", "fx_day", "fx_source", "vat_ron_minor",
@@ -640,34 +635,34 @@ _WRITE_FROZEN = (update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document
                  .values({c: bindparam(f"new_{c}", type_=_DOCUMENTS.c[c].type) for c in _FROZEN}))
 
 
-def _write_frozen(session: Session, document: BillingDocument) -> None:
-    """Write the frozen draft, then record those values as the row's (the ORM has nothing left to
-    flush for it); anything else pending in the session (repriced lines) is flushed as usual."""
+def _number_frozen(session: Session, document: BillingDocument, issue_date: date,
+                   series: DocumentSeries) -> audit.Alongside:
+    """Write the frozen draft and take its number, in one round trip on PostgreSQL (the draft's
+    UPDATE rides in the counter's statement); return the statement that writes the number, which
+    must go to the audit.append of the same transaction (one round trip fewer while the counter is
+    held). The ORM object then holds every written value as committed: nothing is left to flush."""
+    if session.new:  # lines rewritten by repricing go first (rare: the document is then flushed with them)
+        session.flush()
     values = {c: getattr(document, c) for c in _FROZEN}
-    with session.no_autoflush:
-        session.execute(_WRITE_FROZEN, {"document_id": document.id, **{f"new_{c}": v for c, v in values.items()}})
-    for column, value in values.items():
+    parts, text = series_service.take_number(
+        session, series, issue_date,
+        alongside=(_WRITE_FROZEN, {"document_id": document.id, **{f"new_{c}": v for c, v in values.items()}}),
+    )
+    numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
+                "number_text": text}
+    for column, value in (values | numbered).items():
         set_committed_value(document, column, value)
-    session.flush()
+    return documents.write_number(document.id or 0, **numbered)
 
 
 def _number(session: Session, document: BillingDocument, issue_date: date,
-            series: DocumentSeries | None = None, *, write: bool = False) -> None:
-    """Take the next number of the document's series and set it on the document.
-
-    ``write``: the document is otherwise flushed already; write the number with one UPDATE of
-    its three columns instead of leaving it to the next flush."""
+            series: DocumentSeries | None = None) -> None:
+    """Take the next number of the document's series and set it on the document (flushed with it)."""
     series = series or session.get(DocumentSeries, document.series_id)
     assert series is not None
     parts, text = series_service.take_number(session, series, issue_date)
-    numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
-                "number_text": text}
-    if not write:
-        document.fiscal_year, document.number, document.number_text = numbered.values()
-        return
-    session.execute(_WRITE_NUMBER, {"document_id": document.id, **{f"new_{k}": v for k, v in numbered.items()}})
-    for key, value in numbered.items():
-        set_committed_value(document, key, value)
+    document.fiscal_year = parts.year if series.yearly_reset else 0
+    document.number, document.number_text = parts.number, text
 
 
 def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> tuple[date, DocumentTotals]:
@@ -737,14 +732,14 @@ def issue_document(
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
-        _write_frozen(session, document)
-        # Everything from here to commit holds the series counter (and then the audit head), so
-        # every other issuer waits for it: only the number is left to write.
-        _number(session, document, issue_date, series, write=True)
+        # From the counter to commit every other issuer waits: after it come only the audit event
+        # and, in the same statement, the number's UPDATE.
+        with session.no_autoflush:
+            numbering = _number_frozen(session, document, issue_date, series)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         audited.update(number=document.number_text, fiscal_year=document.fiscal_year)
         audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue", entity_type=kind.value,
-                     entity_id=public["id"], after=audited, redacted=True)
+                     entity_id=public["id"], after=audited, redacted=True, alongside=numbering)
         return Ok(public)
 
     return idempotent(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)
