@@ -53,19 +53,23 @@ def worker(spec: dict[str, Any]) -> None:
 
 
 def _pause_after_taking_a_number() -> None:
-    """Stop inside the issuing transaction, right after the counter row was locked and incremented."""
+    """Stop inside the issuing transaction, right after the counter row was locked and incremented:
+    in the general path (series.take_number) or in PostgreSQL's one-statement path (issuing.issue_in_one)."""
+    from praho_cli.ledger import issuing
     from praho_cli.services import series
 
-    original = series.take_number
+    def hang_after(original: Any, number_text: Any) -> Any:
+        def taken_then_hang(*args: Any, **kwargs: Any) -> Any:
+            taken = original(*args, **kwargs)
+            if taken is not None:
+                # The CLI redirects sys.stderr to the worker's buffer: write to the real file descriptor.
+                os.write(2, f"TOOK {number_text(taken)}\n".encode())
+                time.sleep(120)
+            return taken
+        return taken_then_hang
 
-    def take_then_hang(*args: Any, **kwargs: Any) -> Any:
-        taken = original(*args, **kwargs)
-        # The CLI redirects sys.stderr to the worker's buffer: write to the real file descriptor.
-        os.write(2, f"TOOK {taken[1]}\n".encode())
-        time.sleep(120)
-        return taken
-
-    series.take_number = take_then_hang
+    series.take_number = hang_after(series.take_number, lambda taken: taken[1])
+    issuing.issue_in_one = hang_after(issuing.issue_in_one, lambda taken: taken.number_text)
 
 
 # --- in the test process ------------------------------------------------------------------------
@@ -167,6 +171,25 @@ def test_sigkill_while_issuing_leaves_no_gap_and_no_half_issued_document(tmp_pat
     assert killed.json() == {"number": None, "status": "draft", "issue_date": None, "seller": None}
     again = praho("invoices", "issue", "1", "-o", "json", "--fields", "number")
     assert again.json() == {"number": "INV2026-000002"}
+    assert praho("invoices", "series-audit").exit_code == 0
+    assert praho("audit", "verify").exit_code == 0
+
+
+def test_sigkill_after_the_locked_statement_leaves_no_gap(tmp_path, ledger_url, praho):
+    """The same once the year's counter exists: on PostgreSQL the kill lands after the one statement
+    that numbered the document and wrote its audit event, before COMMIT."""
+    seed(ledger_url, 3)
+    assert praho("invoices", "issue", "1").exit_code == 0
+    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2"]]], pause_after_number=True)
+    assert victim.stderr is not None
+    assert victim.stderr.readline() == "TOOK INV2026-000002\n"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    survivor = praho("invoices", "issue", "3", "-o", "json", "--fields", "number")
+    assert survivor.json() == {"number": "INV2026-000002"}
+    killed = praho("invoices", "show", "2", "-o", "json", "--fields", "number,status,seller")
+    assert killed.json() == {"number": None, "status": "draft", "seller": None}
+    assert praho("invoices", "issue", "2", "-o", "json", "--fields", "number").json() == {"number": "INV2026-000003"}
     assert praho("invoices", "series-audit").exit_code == 0
     assert praho("audit", "verify").exit_code == 0
 

@@ -1,0 +1,105 @@
+"""Issuing on PostgreSQL takes its locked part in one statement (ledger/issuing.py) when SQL can
+render the number; otherwise, on SQLite, and for the first number of a year, the general path.
+Both must give the same documents, the same numbers and an audit chain that verifies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, text
+
+from praho_cli.billing.numbering import DocumentKind
+from praho_cli.ledger.issuing import NUMBER_MARK
+from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.result import Ok
+from praho_cli.services import audit as audit_service
+from praho_cli.services import invoices, series
+from praho_cli.services.context import ServiceContext
+from praho_cli.services.customers import CustomerInput, add_customer
+
+SETTINGS: dict[str, Any] = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO",
+                            "seller.vat_payer": True, "seller.name": "Praho Test SRL", "seller.vat_id": "RO18547290",
+                            "seller.address": "Str. Testului 1", "billing.invoice_series": "INV"}
+CTX = ServiceContext(now=lambda: datetime(2026, 11, 26, 10, 0, tzinfo=UTC), actor="tester", setting=SETTINGS.get)
+
+TEMPLATES = [  # (code, template, start, expected first two numbers)
+    ("INV", None, 1, ["INV2026-000001", "INV2026-000002"]),
+    ("PL", "{number}", 1, ["1", "2"]),
+    ("SH", "{series}-{number:03}", 998, ["SH-998", "SH-999", "SH-1000", "SH-1001"]),
+    ("SP", "{series}-{number:4}", 1, ["SP-   1", "SP-   2"]),  # space padding: Python renders it
+]
+
+
+def _draft(session: Any, code: str, customer: str = "1") -> int:
+    made = invoices.create_draft(session, CTX, DocumentKind.INVOICE, invoices.DraftInput(
+        customer=customer, series=None if code == "INV" else code, lines=("Hosting|1|100", "Backup|2|9.99|standard"))).unwrap()
+    return int(made["id"])
+
+
+def _issue(db: Any, doc_id: int) -> tuple[dict[str, Any], list[str]]:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        issued = run_in_transaction(db, lambda s: invoices.issue_document(s, CTX, DocumentKind.INVOICE,
+                                                                          str(doc_id))).unwrap()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return issued, statements
+
+
+def test_every_template_numbers_alike_on_both_paths(db):
+    def setup(session: Any) -> Any:
+        add_customer(session, CTX, CustomerInput(name="Acme SRL", email="a@acme.ro")).unwrap()
+        for code, template, start, _numbers in TEMPLATES:
+            if template is not None:
+                series.add_series(session, CTX, series.SeriesInput(
+                    code=code, kind="invoice", template=template, yearly_reset=False, start_number=start)).unwrap()
+        return Ok(None)
+
+    run_in_transaction(db, setup).unwrap()
+    for code, _template, _start, numbers in TEMPLATES:
+        drafts = run_in_transaction(db, lambda s, c=code, n=len(numbers): Ok([_draft(s, c) for _ in range(n)])).unwrap()
+        results = [_issue(db, d) for d in drafts]
+        assert [r[0]["number"] for r in results] == numbers, code
+        for position, (issued, statements) in enumerate(results):
+            assert issued["status"] == "issued" and issued["fiscal_year"] in (0, 2026)
+            if not db.is_postgres:
+                assert not any("WITH counter AS" in s for s in statements)
+                continue
+            if position == 0:  # no counter row yet: the general path inserts it
+                assert any(s.startswith("INSERT INTO series_counters") for s in statements), code
+            elif code == "SP":  # a template SQL does not render: the general path, every time
+                assert any("WITH alongside AS" in s for s in statements), code
+            else:  # the locked part in one statement
+                assert len(statements) == 4 and "WITH counter AS" in statements[-1], (code, statements)
+    with read_session(db) as s:
+        report = audit_service.verify_chain(s).unwrap()
+        stored = s.execute(text("SELECT number_text, after_json FROM billing_documents d JOIN audit_events e "
+                                "ON e.entity_id = CAST(d.id AS VARCHAR) AND e.action = 'invoice.issue' "
+                                "ORDER BY d.id")).all()
+        shown = invoices.show_document(s, DocumentKind.INVOICE, "INV2026-000002").unwrap()
+        audit_rows = [r for r in series.audit_series(s).unwrap() if r.get("gaps") or r.get("duplicates")]
+    assert report["ok"] is True, report
+    assert all(f'"number":"{number}"' in after for number, after in stored)
+    assert all(NUMBER_MARK not in after for _number, after in stored)
+    assert shown["number"] == "INV2026-000002" and shown["seller"]["name"] == "Praho Test SRL"
+    assert audit_rows == []
+
+
+def test_a_record_holding_the_mark_takes_the_general_path(db):
+    def setup(session: Any) -> Any:
+        add_customer(session, CTX, CustomerInput(name=f"Mark {NUMBER_MARK} SRL", email="m@mark.ro")).unwrap()
+        return Ok([_draft(session, "INV"), _draft(session, "INV")])
+
+    first, second = run_in_transaction(db, setup).unwrap()
+    _issue(db, first)
+    issued, statements = _issue(db, second)
+    assert issued["number"] == "INV2026-000002"
+    assert not any("WITH counter AS" in s for s in statements)
+    with read_session(db) as s:
+        assert audit_service.verify_chain(s).unwrap()["ok"] is True
