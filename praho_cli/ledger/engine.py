@@ -45,8 +45,13 @@ class Database:
         return redact_url(self.url)
 
     def writer(self) -> Engine:
-        """An engine view whose transactions start as writers (BEGIN IMMEDIATE on SQLite)."""
-        return self.engine.execution_options(**{WRITE: True})
+        """An engine view whose transactions start as writers (BEGIN IMMEDIATE on SQLite); built once
+        per Database (it shares the engine's pool), not once per transaction."""
+        view = self.__dict__.get("_writer")
+        if view is None:
+            view = self.engine.execution_options(**{WRITE: True})
+            object.__setattr__(self, "_writer", view)
+        return view
 
 
 def redact_url(url: URL | str) -> str:

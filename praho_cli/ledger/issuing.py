@@ -134,7 +134,7 @@ def issue_in_one(
         "after_head": after_head, "after_tail": after_tail,
         "p_head": p_head, "p_mid": p_mid + ',"seq":', "p_tail": ',"ts":' + seq_tail,
     }
-    row = session.execute(_statement(tuple(columns)), params).first()
+    row = session.connection().execute(_statement(tuple(columns)), params).first()
     if row is None:
         return None
     number, text_, seq, prev_hash, hash_, stored_after = row

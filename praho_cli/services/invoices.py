@@ -240,7 +240,7 @@ _LINES_OF = (
 
 def priced_lines(session: Session, document: BillingDocument) -> list[PricedLine]:
     """The document's stored lines, in order (plain rows: nothing here needs them as ORM objects)."""
-    rows = session.execute(_LINES_OF, {"document_id": document.id or 0})
+    rows = session.connection().execute(_LINES_OF, {"document_id": document.id or 0})
     return [PricedLine(description, Decimal(quantity), unit_price, parse_category(category), vat_code,
                        Decimal(vat_rate), net)
             for description, quantity, unit_price, category, vat_code, vat_rate, net in rows]

@@ -62,8 +62,9 @@ _RATES_OF = select(_RATES.c.country, _RATES.c.category, _RATES.c.rate, _RATES.c.
 
 def load_rates(session: Session, country: str) -> list[VatRate]:
     """Every rate of ``country`` (plain rows: pricing needs values, not ORM objects)."""
+    rows = session.connection().execute(_RATES_OF, {"country": country})
     return [VatRate(c, VatCategory(category), Decimal(rate), valid_from, valid_to)
-            for c, category, rate, valid_from, valid_to in session.execute(_RATES_OF, {"country": country})]
+            for c, category, rate, valid_from, valid_to in rows]
 
 
 def list_rates(
