@@ -272,17 +272,17 @@ def list_benchmark(tmp: Path, rows: int) -> dict[str, Any]:
             "startup_s": startup}
 
 
-ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is 4 statements: the draft locked
-with its customer and series in one round trip, its lines, the VAT rates of the tax point, and the
-locked part in one statement (praho_cli/ledger/issuing.py): increment the series counter, render the
-number, write the frozen document with it, and append the audit event, whose hash the server computes
-over the same text Python verifies. From the counter's lock to COMMIT that is one round trip, as in
+ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is 3 statements: the draft locked
+with its customer, series, lines and candidate VAT rates in one round trip, the frozen draft written,
+and the locked part in one statement (praho_cli/ledger/issuing.py): increment the series counter,
+render the number, write it, and append the audit event, whose hash the server computes over the
+same text Python verifies. From the counter's lock to COMMIT that is one round trip, as in
 the bare transaction (lock, increment, commit); the audit chain's head is locked in the same
 statement, so every writer queues there anyway. With 8 processes on a small host both loops are bound
 by CPU, so the ratio is about the bare transaction's CPU over issuing's: issuing adds the ORM loading
-the draft, pricing, the snapshots and the event's JSON (about 1.3-1.5 ms of client CPU per invoice in
+the draft, pricing, the snapshots and the event's JSON (about 1.0-1.3 ms of client CPU per invoice in
 one process). The first invoice of a year (no counter row yet), SQLite, and number templates SQL
-cannot render exactly take the general path (7 statements on PostgreSQL). Rates move by a tenth from
+cannot render exactly take the general path (5 statements on PostgreSQL). Rates move by a tenth from
 run to run on a shared 2-core host: the bare rate alone varies between about 1,200 and 1,650 tx/s.
 
 The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build

@@ -24,10 +24,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, func, or_, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session
 
 from praho_cli.ledger.audit import _SEQ_MARK, _event_payload, canonical
+from praho_cli.ledger.models import Customer
+from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, VatRateRow
 from praho_cli.ledger.models.core import AuditEvent
 
 # Stands for the number's text in the event's canonical JSON until the server knows it: only
@@ -80,13 +83,13 @@ def number_text(template: str, series: str, year: int) -> NumberText | None:
 
 @functools.lru_cache(maxsize=8)
 def _statement(frozen: tuple[str, ...]) -> TextClause:
-    assignments = ", ".join(f"{column} = :f_{column}" for column in frozen)
+    assignments = "".join(f"{column} = :f_{column}, " for column in frozen)
     return text(
         "WITH counter AS (UPDATE series_counters SET last_number = last_number + 1 "
         "WHERE series_id = :key_series AND year = :key_year RETURNING last_number), "
         "numbered AS (SELECT last_number AS n, :nt_prefix || CASE WHEN length(last_number::text) >= :nt_width "
         "THEN last_number::text ELSE lpad(last_number::text, :nt_width, '0') END || :nt_suffix AS nt FROM counter), "
-        f"doc AS (UPDATE billing_documents SET {assignments}, fiscal_year = :doc_fiscal_year, "
+        f"doc AS (UPDATE billing_documents SET {assignments}fiscal_year = :doc_fiscal_year, "
         "number = numbered.n, number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
         "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
         "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, "
@@ -140,3 +143,28 @@ def issue_in_one(
     number, text_, seq, prev_hash, hash_, stored_after = row
     return Issued(int(number), str(text_), {**record, "after_json": stored_after, "seq": seq,
                                             "prev_hash": prev_hash, "hash": hash_})
+
+
+def prefetch_columns() -> tuple[Any, Any]:
+    """Two columns for the locked read of a draft on PostgreSQL, so that issuing needs no other
+    read: its lines in order, and the VAT rates of the seller's country (bind parameter
+    ``seller_country``) and of the customer's, each as a JSON array of rows (None when there are none)."""
+    lines = DocumentLine.__table__  # type: ignore[attr-defined]
+    rates = VatRateRow.__table__  # type: ignore[attr-defined]
+    documents = BillingDocument.__table__  # type: ignore[attr-defined]
+    customers = Customer.__table__  # type: ignore[attr-defined]
+    line_rows = (
+        select(func.json_agg(aggregate_order_by(
+            func.json_build_array(lines.c.description, lines.c.quantity, lines.c.unit_price_minor, lines.c.category,
+                                  lines.c.vat_code, lines.c.vat_rate, lines.c.net_minor),
+            lines.c.position)))
+        .where(lines.c.document_id == documents.c.id)
+        .scalar_subquery()
+    )
+    rate_rows = (
+        select(func.json_agg(func.json_build_array(rates.c.country, rates.c.category, rates.c.rate,
+                                                   rates.c.valid_from, rates.c.valid_to)))
+        .where(or_(rates.c.country == bindparam("seller_country"), rates.c.country == customers.c.country))
+        .scalar_subquery()
+    )
+    return line_rows, rate_rows

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
 from praho_cli.billing.numbering import DocumentKind, NumberParts, counter_year, render_number
-from praho_cli.billing.rates import parse_category
+from praho_cli.billing.rates import VatCategory, VatRate, parse_category
 from praho_cli.billing.regime import RegimeDecision, SellerTaxProfile, TaxParty, decide_regime
 from praho_cli.billing.totals import (
     DocumentTotals,
@@ -188,6 +188,29 @@ def _locked(stmt: Any) -> Any:
 
 # Built once: a statement's construction costs more than its (cached) compilation.
 _LOCKED_BY_NUMBER, _LOCKED_BY_ID = _locked(_BY_NUMBER), _locked(_BY_ID)
+_PREFETCH_BY_NUMBER, _PREFETCH_BY_ID = (stmt.add_columns(*issuing.prefetch_columns())
+                                        for stmt in (_LOCKED_BY_NUMBER, _LOCKED_BY_ID))
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """What issuing reads besides the draft, fetched with it (PostgreSQL): its lines, and the VAT
+    rates of the seller's and the customer's countries."""
+
+    lines: list[PricedLine]
+    rates: dict[str, list[VatRate]]
+
+
+def _prefetched(line_rows: Any, rate_rows: Any) -> Prefetched:
+    lines = [PricedLine(description, Decimal(quantity), unit_price, parse_category(category), vat_code,
+                        Decimal(vat_rate), net)
+             for description, quantity, unit_price, category, vat_code, vat_rate, net in line_rows or ()]
+    rates: dict[str, list[VatRate]] = {}
+    for country, category, rate, valid_from, valid_to in rate_rows or ():
+        rates.setdefault(country, []).append(VatRate(
+            country, VatCategory(category), Decimal(rate), date.fromisoformat(valid_from),
+            date.fromisoformat(valid_to) if valid_to else None))
+    return Prefetched(lines, rates)
 
 
 def _lookups(kind: DocumentKind, ref: str, *, lock: bool) -> list[tuple[Any, dict[str, Any]]]:
@@ -221,11 +244,22 @@ def find_locked(
     """The document, locked (FOR UPDATE) and read fresh, with its customer and series in the same
     round trip (only the document's row is locked). Holding the three keeps them in the session's
     identity map, so later ``session.get`` calls for them cost no query."""
+    return _find_locked(session, kind, ref).map(lambda found: found[:3])
+
+
+def _find_locked(
+    session: Session, kind: DocumentKind, ref: str, seller_country: str | None = None
+) -> Result[tuple[BillingDocument, Customer, DocumentSeries, Prefetched | None]]:
+    """find_locked; with ``seller_country`` on PostgreSQL, also what issuing reads (Prefetched)."""
     ref = ref.strip()
+    prefetch = seller_country is not None and session.get_bind().dialect.name == "postgresql"
     for stmt, params in _lookups(kind, ref, lock=True):
+        if prefetch:
+            stmt = _PREFETCH_BY_ID if stmt is _LOCKED_BY_ID else _PREFETCH_BY_NUMBER
+            params = {**params, "seller_country": seller_country}
         row = session.execute(stmt, params).first()
         if row is not None:
-            return Ok((row[0], row[1], row[2]))
+            return Ok((row[0], row[1], row[2], _prefetched(row[3], row[4]) if prefetch else None))
     return _not_found(kind, ref)
 
 
@@ -436,10 +470,13 @@ def list_documents(
 # --- drafts ---------------------------------------------------------------------------------------
 def _price_draft(
     session: Session, ctx: ServiceContext, document: BillingDocument, customer: Customer,
-    lines: Sequence[LineInput], tax_point: date,
+    lines: Sequence[LineInput], tax_point: date, prefetched: Prefetched | None = None,
 ) -> tuple[RegimeDecision, DocumentTotals]:
     decision = decide_regime(seller_profile(ctx), tax_party(customer))
-    rates = tax_service.load_rates(session, decision.rate_country)
+    if prefetched is not None and decision.rate_country in (seller_profile(ctx).country, customer.country):
+        rates = prefetched.rates.get(decision.rate_country, [])
+    else:
+        rates = tax_service.load_rates(session, decision.rate_country)
     rounding = _rounding(ctx)
     totals = compute_totals(price_lines(lines, decision, rates, tax_point, rounding), rounding)
     return decision, totals
@@ -670,9 +707,13 @@ def _issue_in_one(
         session.flush()
     fiscal_year = issue_date.year if series.yearly_reset else 0
     frozen = {c: getattr(document, c) for c in _FROZEN}
+    # The frozen draft is written before the counter is locked: the locked statement then carries
+    # only the number's three columns and the audit event, and holds the counter for less work.
+    session.connection().execute(_WRITE_FROZEN, {"document_id": document.id,
+                                                 **{f"new_{c}": v for c, v in frozen.items()}})
     done = issuing.issue_in_one(
         session, series_id=series.id or 0, counter_year=counter_year(issue_date, series.yearly_reset),
-        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0, frozen=frozen,
+        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0, frozen={},
         event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
                "entity_id": str(document.id)},
         after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year},
@@ -699,14 +740,15 @@ def _number(session: Session, document: BillingDocument, issue_date: date,
     document.number, document.number_text = parts.number, text
 
 
-def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> tuple[date, DocumentTotals]:
+def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument,
+            prefetched: Prefetched | None = None) -> tuple[date, DocumentTotals]:
     """Everything issuing does except numbering: price at the tax point, freeze snapshots and totals.
 
     Returns the issue date and the totals. Raises PrahoFailure (no rate, no exchange rate, no lines).
     """
     require_seller(ctx)
     kind = DocumentKind(document.kind)
-    stored = priced_lines(session, document)
+    stored = prefetched.lines if prefetched is not None else priced_lines(session, document)
     lines = [LineInput(p.description, p.quantity, p.unit_price_minor, p.category) for p in stored]
     if not lines:
         raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} has no lines; add one with add-line")
@@ -715,7 +757,7 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) ->
     now = ctx.now()
     issue_date = now.date()
     tax_point = document.tax_point or issue_date
-    decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point)
+    decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point, prefetched)
     if totals.total_minor < 0:
         raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} total is negative; use a credit note")
     if list(totals.lines) != stored:  # the draft was priced for another tax point or rate table
@@ -751,17 +793,17 @@ def issue_document(
 ) -> Result[dict[str, Any]]:
     # Lock first, then look the key up: a concurrent replay waits for the first issuer's commit and
     # then finds its key, instead of finding an already issued document.
-    found = find_locked(session, kind, ref)
+    found = _find_locked(session, kind, ref, seller_country=seller_profile(ctx).country)
     if isinstance(found, Err):
         return found
 
     def work() -> Result[dict[str, Any]]:
-        document, _customer, series = found.value  # held: _freeze finds the customer in the session
+        document, _customer, series, prefetched = found.value  # held: _freeze finds the customer in the session
         refused = _require_draft(document, ref)
         if refused:
             return refused
         try:
-            issue_date, totals = _freeze(session, ctx, document)
+            issue_date, totals = _freeze(session, ctx, document, prefetched)
         except PrahoFailure as failure:
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)

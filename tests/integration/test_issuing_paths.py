@@ -75,8 +75,9 @@ def test_every_template_numbers_alike_on_both_paths(db):
                 assert any(s.startswith("INSERT INTO series_counters") for s in statements), code
             elif code == "SP":  # a template SQL does not render: the general path, every time
                 assert any("WITH alongside AS" in s for s in statements), code
-            else:  # the locked part in one statement
-                assert len(statements) == 4 and "WITH counter AS" in statements[-1], (code, statements)
+            else:  # the draft read with its lines and rates, the frozen draft, the locked part in one statement
+                assert len(statements) == 3 and "WITH counter AS" in statements[-1], (code, statements)
+                assert "json_agg" in statements[0] and statements[1].startswith("UPDATE billing_documents")
     with read_session(db) as s:
         report = audit_service.verify_chain(s).unwrap()
         stored = s.execute(text("SELECT number_text, after_json FROM billing_documents d JOIN audit_events e "
