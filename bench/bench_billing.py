@@ -282,8 +282,9 @@ statement, so every writer queues there anyway. With 8 processes on a small host
 by CPU, so the ratio is about the bare transaction's CPU over issuing's: issuing adds the ORM loading
 the draft, pricing, the snapshots and the event's JSON (about 1.0-1.3 ms of client CPU per invoice in
 one process). The first invoice of a year (no counter row yet), SQLite, and number templates SQL
-cannot render exactly take the general path (5 statements on PostgreSQL). Rates move by a tenth from
-run to run on a shared 2-core host: the bare rate alone varies between about 1,200 and 1,650 tx/s.
+cannot render exactly take the general path (the counter, then the number with the audit event).
+Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
+about 1,000 and 1,900 tx/s.
 
 The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build
 each row's JSON (see docs/architecture.md), so it never imports SQLAlchemy or the models; what remains
