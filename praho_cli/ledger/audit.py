@@ -74,15 +74,33 @@ _HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 # sequence number spliced in), and move the head. verify() recomputes every hash in Python, so a
 # server-side hash that differed in one byte would be reported as a broken chain (tests check it).
 _SEQ_MARK = ',"seq":-1,"ts":'
-_APPEND_PG_SQL = (
-    "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
-    "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, after_json, "
-    "prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, :before_json, :after_json, "
-    "head.prev, encode(sha256(convert_to(head.prev || :payload_head || head.seq::text || :payload_tail, 'UTF8')), "
-    "'hex') FROM head RETURNING seq, prev_hash, hash) "
-    "UPDATE audit_head SET seq = event.seq, hash = event.hash FROM event WHERE audit_head.id = 1 "
-    "RETURNING event.seq, event.prev_hash, event.hash"
-)
+
+
+def seq_splice(record: Mapping[str, Any]) -> tuple[str, str]:
+    """The hashed payload of an event (``record``: its columns but seq) as the text before and after
+    its sequence number, which only the server knows when it appends."""
+    head, tail = _event_payload({**record, "seq": -1}).split(_SEQ_MARK)  # once: inside before/after
+    return head + ',"seq":', ',"ts":' + tail  # every quote is escaped
+
+
+def pg_append_sql(
+    *, after: str = ":after_json", payload: str = ":payload_head || head.seq::text || :payload_tail",
+    sources: str = "head", returning: str = "",
+) -> str:
+    """The append's CTEs and final UPDATE on PostgreSQL: ``head`` (locked), ``event`` (inserted, its
+    hash the sha256 of the previous hash and ``payload``), the head moved. A caller that builds a
+    larger statement around it (ledger/issuing.py) gives its own SQL for the event's ``after``
+    text and the ``payload``, the ``sources`` they read, and columns to return first."""
+    return (
+        "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
+        "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, "
+        "after_json, prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, "
+        f"CAST(:before_json AS text), {after}, head.prev, "
+        f"encode(sha256(convert_to(head.prev || {payload}, 'UTF8')), 'hex') FROM {sources} "
+        "RETURNING seq, prev_hash, hash) "
+        "UPDATE audit_head SET seq = event.seq, hash = event.hash FROM event WHERE audit_head.id = 1 "
+        f"RETURNING {returning}event.seq, event.prev_hash, event.hash"
+    )
 
 
 @dataclass(frozen=True)
@@ -100,7 +118,7 @@ class Alongside:
 @functools.lru_cache(maxsize=16)
 def _append_pg(alongside_sql: str | None) -> TextClause:
     prefix = f"WITH alongside AS ({alongside_sql}), " if alongside_sql else "WITH "
-    return text(prefix + _APPEND_PG_SQL).bindparams(bindparam("ts", type_=_EVENTS.c.ts.type))
+    return text(prefix + pg_append_sql()).bindparams(bindparam("ts", type_=_EVENTS.c.ts.type))
 
 
 def append(
@@ -120,7 +138,7 @@ def append(
 
     ``redacted``: ``before``/``after`` already went through :func:`redact` (a caller holding a
     lock prepares them before taking it). The head row stays locked until commit and every writer
-    queues on it, so the append is kept short: one statement on PostgreSQL (see ``_APPEND_PG``);
+    queues on it, so the append is kept short: one statement on PostgreSQL (see :func:`pg_append_sql`);
     on SQLite, whose writers are serialized by BEGIN IMMEDIATE and which has no network round
     trips, read the head, insert the event, move the head. ``alongside``: see :class:`Alongside`."""
     clean = (lambda v: v) if redacted else redact
@@ -134,9 +152,8 @@ def append(
         "after_json": canonical(clean(after)) if after is not None else None,
     }
     if session.get_bind().dialect.name == "postgresql":
-        payload = _event_payload({**event, "seq": -1})
-        head, tail = payload.split(_SEQ_MARK)  # once: inside before/after every quote is escaped
-        params = {**event, "payload_head": head + ',"seq":', "payload_tail": ',"ts":' + tail}
+        head, tail = seq_splice(event)
+        params = {**event, "payload_head": head, "payload_tail": tail}
         if alongside is not None:
             params.update(alongside.params)
         seq, prev_hash, hash_ = session.execute(_append_pg(alongside.sql if alongside else None), params).one()

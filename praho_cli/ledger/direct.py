@@ -47,15 +47,22 @@ def sqlite_file(raw_url: str) -> Path | None:
     return None
 
 
-def _failure(exc: sqlite3.Error, display: str) -> PrahoFailure:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+def sqlite_failure(message: str, display: str) -> PrahoFailure | None:
+    """SQLite's errors that are about the ledger file, not a bug: locked past busy_timeout (75), or
+    not openable as a database (78). Shared with the engine's translate_db_error."""
+    text = message.lower()
+    if "database is locked" in text or "database is busy" in text:
         return PrahoFailure.of(
             ErrorCode.LOCKED, "the SQLite ledger stayed locked by another writer past busy_timeout", Retry.RETRIABLE
         )
-    if "unable to open" in text or "not a database" in text or "malformed" in text:
+    if "unable to open database file" in text or "not a database" in text or "malformed" in text:
         return PrahoFailure.of(ErrorCode.CONFIG, f"cannot open the SQLite ledger at {display}")
-    return PrahoFailure.of(ErrorCode.INTERNAL, f"reading the SQLite ledger at {display} failed: {exc}")
+    return None
+
+
+def _failure(exc: sqlite3.Error, display: str) -> PrahoFailure:
+    return sqlite_failure(str(exc), display) or PrahoFailure.of(
+        ErrorCode.INTERNAL, f"reading the SQLite ledger at {display} failed: {exc}")
 
 
 class DirectReader:

@@ -12,6 +12,7 @@ PostgreSQL: psycopg 3; row locks come from ``SELECT … FOR UPDATE`` in the ledg
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from praho_cli.ledger.direct import sqlite_url_for
+from praho_cli.ledger.direct import sqlite_failure, sqlite_url_for
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
 
 __all__ = ["Database", "open_database", "parse_url", "ping", "redact_url", "sqlite_url_for", "translate_db_error"]
@@ -44,14 +45,14 @@ class Database:
     def display_url(self) -> str:
         return redact_url(self.url)
 
+    @cached_property
+    def _writer(self) -> Engine:
+        return self.engine.execution_options(**{WRITE: True})
+
     def writer(self) -> Engine:
         """An engine view whose transactions start as writers (BEGIN IMMEDIATE on SQLite); built once
         per Database (it shares the engine's pool), not once per transaction."""
-        view = self.__dict__.get("_writer")
-        if view is None:
-            view = self.engine.execution_options(**{WRITE: True})
-            object.__setattr__(self, "_writer", view)
-        return view
+        return self._writer
 
 
 def redact_url(url: URL | str) -> str:
@@ -133,13 +134,7 @@ def translate_db_error(exc: BaseException, display_url: str) -> PrahoFailure | N
         return PrahoFailure.of(
             ErrorCode.REMOTE_UNAVAILABLE, f"cannot connect to the database at {display_url}", Retry.RETRIABLE
         )
-    if "unable to open database file" in text_:
-        return PrahoFailure.of(ErrorCode.CONFIG, f"cannot open the SQLite ledger at {display_url}")
-    if "database is locked" in text_:
-        return PrahoFailure.of(
-            ErrorCode.LOCKED, "the SQLite ledger stayed locked by another writer past busy_timeout", Retry.RETRIABLE
-        )
-    return None
+    return sqlite_failure(text_, display_url)
 
 
 def ping(db: Database) -> None:

@@ -2,10 +2,11 @@
 
 From the moment the series counter is locked until COMMIT, every other issuer of the series waits
 (and every writer waits on the audit chain's head). This statement does all of that part in one
-round trip: it increments the counter, renders the number's text, writes the frozen document with
-its number, and appends the audit event whose ``after`` record carries that number, hashing it on the
-server from exactly the text :func:`praho_cli.ledger.audit.compute_hash` hashes (``audit verify``
-recomputes every hash in Python, so any difference would show as a broken chain).
+round trip: it increments the counter, renders the number's text, writes the number on the document
+(frozen and written just before), and appends the audit event whose ``after`` record carries that
+number, hashing it on the server from exactly the text :func:`praho_cli.ledger.audit.compute_hash`
+hashes (``audit verify`` recomputes every hash in Python, so any difference would show as a broken
+chain).
 
 It applies when SQL can render the number exactly: one ``{number}`` field, plain or zero-padded
 (``{number}``, ``{number:06}``), and no text around it that JSON would escape. Otherwise, when the
@@ -20,15 +21,14 @@ import functools
 import json
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, func, or_, select, text
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import bindparam, func, or_, select, text
 from sqlmodel import Session
 
-from praho_cli.ledger.audit import _SEQ_MARK, _event_payload, canonical
+from praho_cli.ledger.audit import canonical, pg_append_sql, seq_splice
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, VatRateRow
 from praho_cli.ledger.models.core import AuditEvent
@@ -60,12 +60,11 @@ def _json_plain(value: str) -> bool:
 
 def number_text(template: str, series: str, year: int) -> NumberText | None:
     """How SQL renders this series' numbers in ``year``, or None when it cannot do so exactly."""
-    numbers = [spec for _, name, spec, conversion in string.Formatter().parse(template)
-               if name == "number" and not conversion]
-    fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    if len(numbers) != 1 or fields.count("number") != 1:
+    specs = [spec for _, name, spec, conversion in string.Formatter().parse(template) if name == "number"]
+    conversions = [conversion for _, name, _, conversion in string.Formatter().parse(template) if name == "number"]
+    if len(specs) != 1 or conversions[0]:
         return None
-    spec = numbers[0] or ""
+    spec = specs[0] or ""
     if spec in ("", "d"):
         width = 0
     elif re.fullmatch(r"0[0-9]{1,2}d?", spec):
@@ -81,74 +80,63 @@ def number_text(template: str, series: str, year: int) -> NumberText | None:
     return NumberText(prefix, width, suffix)
 
 
-@functools.lru_cache(maxsize=8)
-def _statement(frozen: tuple[str, ...]) -> TextClause:
-    assignments = "".join(f"{column} = :f_{column}, " for column in frozen)
-    return text(
-        "WITH counter AS (UPDATE series_counters SET last_number = last_number + 1 "
-        "WHERE series_id = :key_series AND year = :key_year RETURNING last_number), "
-        "numbered AS (SELECT last_number AS n, :nt_prefix || CASE WHEN length(last_number::text) >= :nt_width "
-        "THEN last_number::text ELSE lpad(last_number::text, :nt_width, '0') END || :nt_suffix AS nt FROM counter), "
-        f"doc AS (UPDATE billing_documents SET {assignments}fiscal_year = :doc_fiscal_year, "
-        "number = numbered.n, number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
-        "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
-        "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, "
-        "after_json, prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, "
-        "CAST(:before_json AS text), :after_head || numbered.nt || :after_tail, head.prev, "
-        "encode(sha256(convert_to(head.prev || :p_head || numbered.nt || :p_mid || head.seq::text || :p_tail, "
-        "'UTF8')), 'hex') FROM head, numbered RETURNING seq, prev_hash, hash, after_json) "
-        "UPDATE audit_head SET seq = event.seq, hash = event.hash FROM event WHERE audit_head.id = 1 "
-        "RETURNING (SELECT n FROM numbered), (SELECT nt FROM numbered), event.seq, event.prev_hash, event.hash, "
-        "event.after_json"
-    ).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type))  # type: ignore[attr-defined]
+_NUMBERED = text(
+    "WITH counter AS (UPDATE series_counters SET last_number = last_number + 1 "
+    "WHERE series_id = :key_series AND year = :key_year RETURNING last_number), "
+    "numbered AS (SELECT last_number AS n, :nt_prefix || CASE WHEN length(last_number::text) >= :nt_width "
+    "THEN last_number::text ELSE lpad(last_number::text, :nt_width, '0') END || :nt_suffix AS nt FROM counter), "
+    "doc AS (UPDATE billing_documents SET fiscal_year = :doc_fiscal_year, number = numbered.n, "
+    "number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
+    + pg_append_sql(after=":after_head || numbered.nt || :after_tail",
+                    payload=":p_head || numbered.nt || :p_mid || head.seq::text || :p_tail",
+                    sources="head, numbered", returning="(SELECT n FROM numbered), (SELECT nt FROM numbered), ")
+).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class Issued:
     number: int
     number_text: str
-    event: dict[str, Any]  # the audit event's columns, as audit.append returns them
 
 
 def issue_in_one(
     session: Session, *, series_id: int, counter_year: int, fiscal_year: int, number_format: NumberText,
-    document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any], after: Mapping[str, Any],
+    document_id: int, event: Mapping[str, Any], after: Mapping[str, Any],
 ) -> Issued | None:
-    """Run the locked part of issuing in one statement (PostgreSQL only; see the module's docstring).
+    """Run the locked part of issuing in one statement (PostgreSQL only; see the module's docstring):
+    the number, written on the (already frozen and written) document, and the audit event.
 
-    ``frozen``: the document's columns to write; ``event``: ts, actor, action, entity_type, entity_id;
-    ``after``: the event's record, already redacted, with :data:`NUMBER_MARK` where the number's text
-    goes. None: nothing was numbered (the counter row is missing, or the record holds the mark
-    elsewhere too); the caller takes the general path in the same transaction."""
+    ``event``: ts, actor, action, entity_type, entity_id; ``after``: the event's record, already
+    redacted, with :data:`NUMBER_MARK` where the number's text goes. None: nothing was numbered (the
+    counter row is missing, or the record holds the mark elsewhere too); the caller takes the
+    general path in the same transaction."""
     after_json = canonical(after)
     if after_json.count(NUMBER_MARK) != 1:
         return None
     record = {**event, "entity_id": str(event["entity_id"]), "before_json": None, "after_json": after_json}
-    payload = _event_payload({**record, "seq": -1})
-    before_seq, seq_tail = payload.split(_SEQ_MARK)
+    before_seq, seq_tail = seq_splice(record)
     p_head, p_mid = before_seq.split(NUMBER_MARK)
     after_head, after_tail = after_json.split(NUMBER_MARK)
-    columns: Sequence[str] = tuple(frozen)
     params = {
-        **{f"f_{c}": v for c, v in frozen.items()},
         "key_series": series_id, "key_year": counter_year, "doc_fiscal_year": fiscal_year, "doc_id": document_id,
         "nt_prefix": number_format.prefix, "nt_width": number_format.width, "nt_suffix": number_format.suffix,
         **{k: record[k] for k in ("ts", "actor", "action", "entity_type", "entity_id", "before_json")},
-        "after_head": after_head, "after_tail": after_tail,
-        "p_head": p_head, "p_mid": p_mid + ',"seq":', "p_tail": ',"ts":' + seq_tail,
+        "after_head": after_head, "after_tail": after_tail, "p_head": p_head, "p_mid": p_mid, "p_tail": seq_tail,
     }
-    row = session.connection().execute(_statement(tuple(columns)), params).first()
+    row = session.connection().execute(_NUMBERED, params).first()
     if row is None:
         return None
-    number, text_, seq, prev_hash, hash_, stored_after = row
-    return Issued(int(number), str(text_), {**record, "after_json": stored_after, "seq": seq,
-                                            "prev_hash": prev_hash, "hash": hash_})
+    return Issued(int(row[0]), str(row[1]))
 
 
+@functools.cache
 def prefetch_columns() -> tuple[Any, Any]:
     """Two columns for the locked read of a draft on PostgreSQL, so that issuing needs no other
     read: its lines in order, and the VAT rates of the seller's country (bind parameter
-    ``seller_country``) and of the customer's, each as a JSON array of rows (None when there are none)."""
+    ``seller_country``) and of the customer's, each as a JSON array of rows (None when there are none).
+    Built on first use: the PostgreSQL dialect's import is paid only where it is used."""
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
+
     lines = DocumentLine.__table__  # type: ignore[attr-defined]
     rates = VatRateRow.__table__  # type: ignore[attr-defined]
     documents = BillingDocument.__table__  # type: ignore[attr-defined]

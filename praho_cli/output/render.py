@@ -128,18 +128,10 @@ class Renderer:
         out = self.out
         if fmt == "table":
             return self._table(rows)
-        if fmt == "json":
-            out.write("[")
-            for row in rows:
-                line = json.dumps(self._project(row, self.fields), ensure_ascii=False, separators=COMPACT)
-                out.write(("\n" if count == 0 else ",\n") + line)
-                count += 1
-            out.write("\n]\n" if count else "]\n")
-        elif fmt == "jsonl":
-            for row in rows:
-                out.write(json.dumps(self._project(row, self.fields), ensure_ascii=False, separators=COMPACT) + "\n")
-                count += 1
-        elif fmt == "csv":
+        if self.writes_json_rows:
+            return self.many_encoded(
+                json.dumps(self._project(row, self.fields), ensure_ascii=False, separators=COMPACT) for row in rows)
+        if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(self.fields)
             for row in rows:

@@ -8,6 +8,7 @@ transaction. Issued documents are never deleted or edited; corrections are credi
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
 from praho_cli.billing.numbering import DocumentKind, NumberParts, counter_year, render_number
-from praho_cli.billing.rates import VatCategory, VatRate, parse_category
+from praho_cli.billing.rates import VatRate, parse_category
 from praho_cli.billing.regime import RegimeDecision, SellerTaxProfile, TaxParty, decide_regime
 from praho_cli.billing.totals import (
     DocumentTotals,
@@ -188,8 +189,12 @@ def _locked(stmt: Any) -> Any:
 
 # Built once: a statement's construction costs more than its (cached) compilation.
 _LOCKED_BY_NUMBER, _LOCKED_BY_ID = _locked(_BY_NUMBER), _locked(_BY_ID)
-_PREFETCH_BY_NUMBER, _PREFETCH_BY_ID = (stmt.add_columns(*issuing.prefetch_columns())
-                                        for stmt in (_LOCKED_BY_NUMBER, _LOCKED_BY_ID))
+
+
+@functools.cache
+def _with_prefetch(locked: Any) -> Any:
+    """A locked lookup that also brings what issuing reads (PostgreSQL; built on first use)."""
+    return locked.add_columns(*issuing.prefetch_columns())
 
 
 @dataclass(frozen=True)
@@ -202,15 +207,13 @@ class Prefetched:
 
 
 def _prefetched(line_rows: Any, rate_rows: Any) -> Prefetched:
-    lines = [PricedLine(description, Decimal(quantity), unit_price, parse_category(category), vat_code,
-                        Decimal(vat_rate), net)
-             for description, quantity, unit_price, category, vat_code, vat_rate, net in line_rows or ()]
+    """From the JSON arrays of issuing.prefetch_columns (dates arrive as ISO text)."""
     rates: dict[str, list[VatRate]] = {}
     for country, category, rate, valid_from, valid_to in rate_rows or ():
-        rates.setdefault(country, []).append(VatRate(
-            country, VatCategory(category), Decimal(rate), date.fromisoformat(valid_from),
+        rates.setdefault(country, []).append(tax_service.vat_rate(
+            country, category, rate, date.fromisoformat(valid_from),
             date.fromisoformat(valid_to) if valid_to else None))
-    return Prefetched(lines, rates)
+    return Prefetched([_priced_line(*row) for row in line_rows or ()], rates)
 
 
 def _lookups(kind: DocumentKind, ref: str, *, lock: bool) -> list[tuple[Any, dict[str, Any]]]:
@@ -255,8 +258,7 @@ def _find_locked(
     prefetch = seller_country is not None and session.get_bind().dialect.name == "postgresql"
     for stmt, params in _lookups(kind, ref, lock=True):
         if prefetch:
-            stmt = _PREFETCH_BY_ID if stmt is _LOCKED_BY_ID else _PREFETCH_BY_NUMBER
-            params = {**params, "seller_country": seller_country}
+            stmt, params = _with_prefetch(stmt), {**params, "seller_country": seller_country}
         row = session.execute(stmt, params).first()
         if row is not None:
             return Ok((row[0], row[1], row[2], _prefetched(row[3], row[4]) if prefetch else None))
@@ -272,12 +274,17 @@ _LINES_OF = (
 )
 
 
+def _priced_line(description: str, quantity: str, unit_price: int, category: str, vat_code: str, vat_rate: str,
+                 net: int) -> PricedLine:
+    """A stored line (the columns of _LINES_OF, in order) as pricing knows it."""
+    return PricedLine(description, Decimal(quantity), unit_price, parse_category(category), vat_code,
+                      Decimal(vat_rate), net)
+
+
 def priced_lines(session: Session, document: BillingDocument) -> list[PricedLine]:
     """The document's stored lines, in order (plain rows: nothing here needs them as ORM objects)."""
     rows = session.connection().execute(_LINES_OF, {"document_id": document.id or 0})
-    return [PricedLine(description, Decimal(quantity), unit_price, parse_category(category), vat_code,
-                       Decimal(vat_rate), net)
-            for description, quantity, unit_price, category, vat_code, vat_rate, net in rows]
+    return [_priced_line(*row) for row in rows]
 
 
 def _series_code(session: Session, series_id: int) -> str:
@@ -472,8 +479,9 @@ def _price_draft(
     session: Session, ctx: ServiceContext, document: BillingDocument, customer: Customer,
     lines: Sequence[LineInput], tax_point: date, prefetched: Prefetched | None = None,
 ) -> tuple[RegimeDecision, DocumentTotals]:
-    decision = decide_regime(seller_profile(ctx), tax_party(customer))
-    if prefetched is not None and decision.rate_country in (seller_profile(ctx).country, customer.country):
+    seller = seller_profile(ctx)
+    decision = decide_regime(seller, tax_party(customer))
+    if prefetched is not None and decision.rate_country in (seller.country, customer.country):
         rates = prefetched.rates.get(decision.rate_country, [])
     else:
         rates = tax_service.load_rates(session, decision.rate_country)
@@ -672,48 +680,52 @@ _WRITE_FROZEN = (update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document
                  .values({c: bindparam(f"new_{c}", type_=_DOCUMENTS.c[c].type) for c in _FROZEN}))
 
 
-def _number_frozen(session: Session, document: BillingDocument, issue_date: date,
-                   series: DocumentSeries) -> audit.Alongside:
-    """Write the frozen draft and take its number, in one round trip on PostgreSQL (the draft's
-    UPDATE rides in the counter's statement); return the statement that writes the number, which
-    must go to the audit.append of the same transaction (one round trip fewer while the counter is
-    held). The ORM object then holds every written value as committed: nothing is left to flush."""
+def _write_frozen(session: Session, document: BillingDocument) -> None:
+    """Write what _freeze set on the draft with one prebuilt UPDATE (before the counter is locked)
+    and record it as the row's: the ORM has nothing left to flush for the document."""
     if session.new:  # lines rewritten by repricing go first (rare: the document is then flushed with them)
         session.flush()
     values = {c: getattr(document, c) for c in _FROZEN}
-    parts, text = series_service.take_number(
-        session, series, issue_date,
-        alongside=(_WRITE_FROZEN, {"document_id": document.id, **{f"new_{c}": v for c, v in values.items()}}),
-    )
+    session.connection().execute(_WRITE_FROZEN, {"document_id": document.id,
+                                                 **{f"new_{c}": v for c, v in values.items()}})
+    for column, value in values.items():
+        set_committed_value(document, column, value)
+
+
+def _number_and_audit(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
+                      issue_date: date, series: DocumentSeries, audited: dict[str, Any]) -> None:
+    """The locked part of issuing a written draft: take the number, write it, append the audit event.
+
+    One statement on PostgreSQL (ledger/issuing.py) for the templates SQL renders; otherwise the
+    counter, then the audit event carrying the number's UPDATE (audit.Alongside)."""
+    if _issue_in_one(session, ctx, kind, document, issue_date, series, audited):
+        return
+    parts, text = series_service.take_number(session, series, issue_date)
     numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
                 "number_text": text}
-    for column, value in (values | numbered).items():
+    for column, value in numbered.items():
         set_committed_value(document, column, value)
-    return documents.write_number(document.id or 0, **numbered)
+    audited.update(number=text, fiscal_year=numbered["fiscal_year"])
+    audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue", entity_type=kind.value,
+                 entity_id=str(document.id), after=audited, redacted=True,
+                 alongside=documents.write_number(document.id or 0, **numbered))
 
 
 def _issue_in_one(
     session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument, issue_date: date,
     series: DocumentSeries, audited: dict[str, Any],
 ) -> bool:
-    """The frozen draft's write, its number and its audit event in one statement (PostgreSQL, and
-    number templates SQL renders exactly); False when it does not apply and nothing was numbered."""
+    """The number and the audit event in one statement (PostgreSQL, and number templates SQL renders
+    exactly); False when it does not apply and nothing was numbered."""
     if session.get_bind().dialect.name != "postgresql":
         return False
     fmt = issuing.number_text(series.template, series.code, issue_date.year)
     if fmt is None:
         return False
-    if session.new:  # lines rewritten by repricing go first (rare: the document is then flushed with them)
-        session.flush()
     fiscal_year = issue_date.year if series.yearly_reset else 0
-    frozen = {c: getattr(document, c) for c in _FROZEN}
-    # The frozen draft is written before the counter is locked: the locked statement then carries
-    # only the number's three columns and the audit event, and holds the counter for less work.
-    session.connection().execute(_WRITE_FROZEN, {"document_id": document.id,
-                                                 **{f"new_{c}": v for c, v in frozen.items()}})
     done = issuing.issue_in_one(
         session, series_id=series.id or 0, counter_year=counter_year(issue_date, series.yearly_reset),
-        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0, frozen={},
+        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0,
         event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
                "entity_id": str(document.id)},
         after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year},
@@ -724,8 +736,7 @@ def _issue_in_one(
     if done.number_text != expected:  # the transaction rolls back: nothing is issued
         raise PrahoFailure.of(ErrorCode.INTERNAL, f"number text {done.number_text!r} rendered by the database "
                               f"differs from {expected!r} (series {series.code})")
-    written = frozen | {"fiscal_year": fiscal_year, "number": done.number, "number_text": done.number_text}
-    for column, value in written.items():
+    for column, value in {"fiscal_year": fiscal_year, "number": done.number, "number_text": done.number_text}.items():
         set_committed_value(document, column, value)
     return True
 
@@ -808,15 +819,11 @@ def issue_document(
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
-        # From the counter to commit every other issuer waits: on PostgreSQL that part is one
-        # statement (ledger/issuing.py); otherwise the audit event and, with it, the number's UPDATE.
+        # The draft is written before the counter is locked; from the counter to commit every
+        # other issuer waits, so only the number and the audit event are left for that part.
         with session.no_autoflush:
-            if not _issue_in_one(session, ctx, kind, document, issue_date, series, audited):
-                numbering = _number_frozen(session, document, issue_date, series)
-                audited.update(number=document.number_text, fiscal_year=document.fiscal_year)
-                audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
-                             entity_type=kind.value, entity_id=public["id"], after=audited, redacted=True,
-                             alongside=numbering)
+            _write_frozen(session, document)
+            _number_and_audit(session, ctx, kind, document, issue_date, series, audited)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         return Ok(public)
 

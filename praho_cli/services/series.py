@@ -9,14 +9,12 @@ opened the transaction with ``BEGIN IMMEDIATE``, which holds the database's sing
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session
 
 from praho_cli.billing.numbering import (
@@ -211,42 +209,22 @@ _BUMP_RETURNING = _BUMP.returning(_COUNTERS.c.last_number)
 _READ = select(_COUNTERS.c.last_number).where(*_KEY)
 
 
-@functools.cache
-def _bump_with(alongside: UpdateBase) -> Any:
-    """The counter's UPDATE ... RETURNING carrying ``alongside`` as a data-modifying CTE (PostgreSQL)."""
-    return _BUMP_RETURNING.add_cte(alongside.cte("alongside"))
-
-
-def take_number(
-    session: Session, series: DocumentSeries, issue_date: date,
-    alongside: tuple[UpdateBase, Mapping[str, Any]] | None = None,
-) -> tuple[NumberParts, str]:
+def take_number(session: Session, series: DocumentSeries, issue_date: date) -> tuple[NumberParts, str]:
     """Lock the counter of ``series`` for ``issue_date``'s fiscal year and take the next number.
 
     Call it as late as possible in the issuing transaction: the row stays locked until commit, and
     every other issuer in the series waits for it. One statement where the database can return the
     updated row (``UPDATE ... RETURNING``: PostgreSQL, SQLite 3.35+), which locks, increments and
     reads in one step; two elsewhere.
-
-    ``alongside``: a prebuilt write of the caller's (statement, parameters; names other than
-    ``key_series``/``key_year``) that must happen in the same transaction before the number is
-    taken. On PostgreSQL it rides in the counter's statement as a CTE (always run in full), one round
-    trip for both; elsewhere it runs just before.
     """
     year = counter_year(issue_date, series.yearly_reset)
     key = {"key_series": series.id or 0, "key_year": year}
-    dialect = session.get_bind().dialect
     number: int | None
-    if alongside is not None and dialect.name == "postgresql":
-        number = session.execute(_bump_with(alongside[0]), {**alongside[1], **key}).scalar_one_or_none()
-    else:
-        if alongside is not None:
-            session.execute(alongside[0], dict(alongside[1]))
-        if dialect.update_returning:
-            number = session.execute(_BUMP_RETURNING, key).scalar_one_or_none()
-        else:  # SQLite before 3.35
-            bumped = session.execute(_BUMP, key).rowcount
-            number = session.execute(_READ, key).scalar_one() if bumped else None
+    if session.get_bind().dialect.update_returning:
+        number = session.execute(_BUMP_RETURNING, key).scalar_one_or_none()
+    else:  # SQLite before 3.35
+        bumped = session.execute(_BUMP, key).rowcount
+        number = session.execute(_READ, key).scalar_one() if bumped else None
     if number is None:
         # First document of the year. A concurrent first issuer inserting the same key makes this
         # insert fail with an IntegrityError; the unit of work replays the transaction, which then

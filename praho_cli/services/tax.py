@@ -42,7 +42,7 @@ class RateInput:
 
 
 def _domain(row: VatRateRow) -> VatRate:
-    return VatRate(row.country, VatCategory(row.category), Decimal(row.rate), row.valid_from, row.valid_to)
+    return vat_rate(row.country, row.category, row.rate, row.valid_from, row.valid_to)
 
 
 def to_public(row: VatRateRow) -> dict[str, Any]:
@@ -60,11 +60,14 @@ _RATES_OF = select(_RATES.c.country, _RATES.c.category, _RATES.c.rate, _RATES.c.
                    _RATES.c.valid_to).where(_RATES.c.country == bindparam("country"))
 
 
+def vat_rate(country: str, category: str, rate: str, valid_from: date, valid_to: date | None) -> VatRate:
+    """A stored rate (the columns of the vat_rates table) as pricing knows it."""
+    return VatRate(country, VatCategory(category), Decimal(rate), valid_from, valid_to)
+
+
 def load_rates(session: Session, country: str) -> list[VatRate]:
     """Every rate of ``country`` (plain rows: pricing needs values, not ORM objects)."""
-    rows = session.connection().execute(_RATES_OF, {"country": country})
-    return [VatRate(c, VatCategory(category), Decimal(rate), valid_from, valid_to)
-            for c, category, rate, valid_from, valid_to in rows]
+    return [vat_rate(*row) for row in session.connection().execute(_RATES_OF, {"country": country})]
 
 
 def list_rates(
