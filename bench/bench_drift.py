@@ -169,6 +169,28 @@ def _scan_process(url: str, names: list[str], home: Path) -> float:
     return elapsed
 
 
+FLEET_START_TIMEOUT = 120.0
+
+
+def _wait_for_fleet(parent: Any, proc: multiprocessing.Process, timeout: float | None = None) -> Any:
+    """The fleet's URLs, once its process has started every server. A fleet process that dies first
+    (an ImportError, a failed capture) or never answers fails the benchmark with a clear error instead
+    of leaving it waiting forever."""
+    timeout = FLEET_START_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    while not parent.poll(0.2):
+        if not proc.is_alive():
+            raise SystemExit(f"the simulated fleet's process exited with code {proc.exitcode} before serving "
+                             "(its traceback, if any, is above)")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit(f"the simulated fleet did not start within {timeout:.0f} s")
+    try:
+        return parent.recv()
+    except EOFError:
+        raise SystemExit(f"the simulated fleet's process closed its pipe (exit code {proc.exitcode})") from None
+
+
 def measure(servers: int, domains: int, latency: float, runs: int, work: Path, tag: str,
             memory: bool = False) -> tuple[float, float, int, float]:
     names = [f"vm{i:02d}" for i in range(1, servers + 1)]
@@ -177,7 +199,7 @@ def measure(servers: int, domains: int, latency: float, runs: int, work: Path, t
                                                               child), daemon=True)
     proc.start()
     try:
-        urls = parent.recv()
+        urls = _wait_for_fleet(parent, proc)
         url = f"sqlite:///{work / f'ledger-{tag}.db'}"
         _ledger(url, urls, domains)
         _scan(url, names, work / f"home-{tag}")  # warm-up: imports, connections
@@ -192,8 +214,11 @@ def measure(servers: int, domains: int, latency: float, runs: int, work: Path, t
         return (statistics.median(w for w, _c in samples), statistics.median(c for _w, c in samples), peak,
                 process)
     finally:
-        parent.send("stop")
-        proc.join(timeout=30)
+        if proc.is_alive():
+            parent.send("stop")
+            proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
 
 
 def _reply_costs(work: Path, domains: int, repeat: int = 50) -> tuple[float, float, int]:
