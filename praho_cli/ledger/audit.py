@@ -32,10 +32,16 @@ SECRET_WORDS = ("password", "passphrase", "secret", "token", "api_key", "private
 _SECRET_KEY = re.compile("|".join(SECRET_WORDS), re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
+def _secret_key(key: str) -> bool:
+    """Whether a key names a secret (cached: records repeat the same few dozen keys)."""
+    return _SECRET_KEY.search(key) is not None
+
+
 def redact(value: Any) -> Any:
     """Drop secret-looking keys at any depth: audit rows never hold a secret."""
     if isinstance(value, Mapping):
-        return {k: ("[redacted]" if _SECRET_KEY.search(str(k)) else redact(v)) for k, v in value.items()}
+        return {k: ("[redacted]" if _secret_key(str(k)) else redact(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     return value

@@ -2,8 +2,9 @@
 
 From the moment the series counter is locked until COMMIT, every other issuer of the series waits
 (and every writer waits on the audit chain's head). This statement does all of that part in one
-round trip: it increments the counter, renders the number's text, writes the number on the document
-(frozen and written just before), and appends the audit event whose ``after`` record carries that
+round trip: it increments the counter, renders the number's text, writes the frozen draft and its
+number on the document in one UPDATE (one new row version, not two), and appends the audit event
+whose ``after`` record carries that
 number, hashing it on the server from exactly the text :func:`praho_cli.ledger.audit.compute_hash`
 hashes (``audit verify`` recomputes every hash in Python, so any difference would show as a broken
 chain).
@@ -80,17 +81,26 @@ def number_text(template: str, series: str, year: int) -> NumberText | None:
     return NumberText(prefix, width, suffix)
 
 
+# What issuing freezes on a draft (services/invoices.py _freeze), written with its number.
+FROZEN_COLUMNS = ("status", "tax_point", "issue_date", "due_days", "due_date", "vat_regime", "vat_mention",
+                  "rounding", "net_minor", "vat_minor", "total_minor", "fx_rate", "fx_day", "fx_source",
+                  "vat_ron_minor", "seller_json", "customer_json", "issued_at", "updated_at", "version")
+_DOCUMENTS = BillingDocument.__table__  # type: ignore[attr-defined]
+
 _NUMBERED = text(
     "WITH counter AS (UPDATE series_counters SET last_number = last_number + 1 "
     "WHERE series_id = :key_series AND year = :key_year RETURNING last_number), "
     "numbered AS (SELECT last_number AS n, :nt_prefix || CASE WHEN length(last_number::text) >= :nt_width "
     "THEN last_number::text ELSE lpad(last_number::text, :nt_width, '0') END || :nt_suffix AS nt FROM counter), "
-    "doc AS (UPDATE billing_documents SET fiscal_year = :doc_fiscal_year, number = numbered.n, "
+    "doc AS (UPDATE billing_documents SET "
+    + "".join(f"{c} = :f_{c}, " for c in FROZEN_COLUMNS)
+    + "fiscal_year = :doc_fiscal_year, number = numbered.n, "
     "number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
     + pg_append_sql(after=":after_head || numbered.nt || :after_tail",
                     payload=":p_head || numbered.nt || :p_mid || head.seq::text || :p_tail",
                     sources="head, numbered", returning="(SELECT n FROM numbered), (SELECT nt FROM numbered), ")
-).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type))  # type: ignore[attr-defined]
+).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type),  # type: ignore[attr-defined]
+              *(bindparam(f"f_{c}", type_=_DOCUMENTS.c[c].type) for c in FROZEN_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -101,15 +111,16 @@ class Issued:
 
 def issue_in_one(
     session: Session, *, series_id: int, counter_year: int, fiscal_year: int, number_format: NumberText,
-    document_id: int, event: Mapping[str, Any], after: Mapping[str, Any],
+    document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any], after: Mapping[str, Any],
 ) -> Issued | None:
     """Run the locked part of issuing in one statement (PostgreSQL only; see the module's docstring):
-    the number, written on the (already frozen and written) document, and the audit event.
+    the document's ``frozen`` values (every one of :data:`FROZEN_COLUMNS`) and its number, written
+    together, and the audit event.
 
     ``event``: ts, actor, action, entity_type, entity_id; ``after``: the event's record, already
-    redacted, with :data:`NUMBER_MARK` where the number's text goes. None: nothing was numbered (the
-    counter row is missing, or the record holds the mark elsewhere too); the caller takes the
-    general path in the same transaction."""
+    redacted, with :data:`NUMBER_MARK` where the number's text goes. None: nothing was written (the
+    counter row is missing, or the record holds the mark elsewhere too); the caller writes the
+    frozen draft and takes the general path in the same transaction."""
     after_json = canonical(after)
     if after_json.count(NUMBER_MARK) != 1:
         return None
@@ -119,6 +130,7 @@ def issue_in_one(
     after_head, after_tail = after_json.split(NUMBER_MARK)
     params = {
         "key_series": series_id, "key_year": counter_year, "doc_fiscal_year": fiscal_year, "doc_id": document_id,
+        **{f"f_{c}": frozen[c] for c in FROZEN_COLUMNS},
         "nt_prefix": number_format.prefix, "nt_width": number_format.width, "nt_suffix": number_format.suffix,
         **{k: record[k] for k in ("ts", "actor", "action", "entity_type", "entity_id", "before_json")},
         "after_head": after_head, "after_tail": after_tail, "p_head": p_head, "p_mid": p_mid, "p_tail": seq_tail,

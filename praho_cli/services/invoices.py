@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, bindparam, case, cast, delete, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
@@ -673,50 +672,52 @@ def _freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> 
 
 _DOCUMENTS = BillingDocument.__table__  # type: ignore[attr-defined]
 # What _freeze sets on a draft, written by one prebuilt UPDATE rather than the ORM's flush.
-_FROZEN = ("status", "tax_point", "issue_date", "due_days", "due_date", "vat_regime", "vat_mention", "rounding",
-           "net_minor", "vat_minor", "total_minor", "fx_rate", "fx_day", "fx_source", "vat_ron_minor",
-           "seller_json", "customer_json", "issued_at", "updated_at", "version")
 _WRITE_FROZEN = (update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document_id"))
-                 .values({c: bindparam(f"new_{c}", type_=_DOCUMENTS.c[c].type) for c in _FROZEN}))
+                 .values({c: bindparam(f"new_{c}", type_=_DOCUMENTS.c[c].type) for c in issuing.FROZEN_COLUMNS}))
+
+
+def _frozen_values(document: BillingDocument) -> dict[str, Any]:
+    return {c: getattr(document, c) for c in issuing.FROZEN_COLUMNS}
 
 
 def _write_frozen(session: Session, document: BillingDocument) -> None:
-    """Write what _freeze set on the draft with one prebuilt UPDATE (before the counter is locked)
-    and record it as the row's: the ORM has nothing left to flush for the document."""
-    if session.new:  # lines rewritten by repricing go first (rare: the document is then flushed with them)
-        session.flush()
-    values = {c: getattr(document, c) for c in _FROZEN}
+    """Write what _freeze set on the draft with one prebuilt UPDATE (before the counter is locked)."""
     session.connection().execute(_WRITE_FROZEN, {"document_id": document.id,
-                                                 **{f"new_{c}": v for c, v in values.items()}})
-    for column, value in values.items():
-        set_committed_value(document, column, value)
+                                                 **{f"new_{c}": v for c, v in _frozen_values(document).items()}})
 
 
-def _number_and_audit(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
-                      issue_date: date, series: DocumentSeries, audited: dict[str, Any]) -> None:
-    """The locked part of issuing a written draft: take the number, write it, append the audit event.
+def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
+                  issue_date: date, series: DocumentSeries, audited: dict[str, Any]) -> None:
+    """Write the frozen draft, take its number and append the audit event; afterwards the ORM has
+    nothing to flush for the document (its row is written by these statements, not by the ORM).
 
     One statement on PostgreSQL (ledger/issuing.py) for the templates SQL renders; otherwise the
-    counter, then the audit event carrying the number's UPDATE (audit.Alongside)."""
-    if _issue_in_one(session, ctx, kind, document, issue_date, series, audited):
-        return
-    parts, text = series_service.take_number(session, series, issue_date)
-    numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
-                "number_text": text}
-    for column, value in numbered.items():
-        set_committed_value(document, column, value)
-    audited.update(number=text, fiscal_year=numbered["fiscal_year"])
-    audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue", entity_type=kind.value,
-                 entity_id=str(document.id), after=audited, redacted=True,
-                 alongside=documents.write_number(document.id or 0, **numbered))
+    frozen draft's UPDATE (before the counter is locked), the counter, then the audit event
+    carrying the number's UPDATE (audit.Alongside)."""
+    if session.new:  # lines rewritten by repricing go first
+        session.flush()
+    if not _issue_in_one(session, ctx, kind, document, issue_date, series, audited):
+        _write_frozen(session, document)
+        parts, text = series_service.take_number(session, series, issue_date)
+        numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
+                    "number_text": text}
+        for column, value in numbered.items():
+            setattr(document, column, value)
+        audited.update(number=text, fiscal_year=numbered["fiscal_year"])
+        audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
+                     entity_type=kind.value, entity_id=str(document.id), after=audited, redacted=True,
+                     alongside=documents.write_number(document.id or 0, **numbered))
+    # Every column the issue changed is written: the session lets go of the document, so that its
+    # commit has nothing to flush (the ORM would otherwise compare every attribute for nothing).
+    session.expunge(document)
 
 
 def _issue_in_one(
     session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument, issue_date: date,
     series: DocumentSeries, audited: dict[str, Any],
 ) -> bool:
-    """The number and the audit event in one statement (PostgreSQL, and number templates SQL renders
-    exactly); False when it does not apply and nothing was numbered."""
+    """The frozen draft, its number and the audit event in one statement (PostgreSQL, and number
+    templates SQL renders exactly); False when it does not apply and nothing was written."""
     if session.get_bind().dialect.name != "postgresql":
         return False
     fmt = issuing.number_text(series.template, series.code, issue_date.year)
@@ -725,7 +726,7 @@ def _issue_in_one(
     fiscal_year = issue_date.year if series.yearly_reset else 0
     done = issuing.issue_in_one(
         session, series_id=series.id or 0, counter_year=counter_year(issue_date, series.yearly_reset),
-        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0,
+        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0, frozen=_frozen_values(document),
         event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
                "entity_id": str(document.id)},
         after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year},
@@ -736,8 +737,7 @@ def _issue_in_one(
     if done.number_text != expected:  # the transaction rolls back: nothing is issued
         raise PrahoFailure.of(ErrorCode.INTERNAL, f"number text {done.number_text!r} rendered by the database "
                               f"differs from {expected!r} (series {series.code})")
-    for column, value in {"fiscal_year": fiscal_year, "number": done.number, "number_text": done.number_text}.items():
-        set_committed_value(document, column, value)
+    document.fiscal_year, document.number, document.number_text = fiscal_year, done.number, done.number_text
     return True
 
 
@@ -819,11 +819,8 @@ def issue_document(
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
-        # The draft is written before the counter is locked; from the counter to commit every
-        # other issuer waits, so only the number and the audit event are left for that part.
         with session.no_autoflush:
-            _write_frozen(session, document)
-            _number_and_audit(session, ctx, kind, document, issue_date, series, audited)
+            _write_issued(session, ctx, kind, document, issue_date, series, audited)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         return Ok(public)
 

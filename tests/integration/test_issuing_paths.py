@@ -75,9 +75,17 @@ def test_every_template_numbers_alike_on_both_paths(db):
                 assert any(s.startswith("INSERT INTO series_counters") for s in statements), code
             elif code == "SP":  # a template SQL does not render: the general path, every time
                 assert any("WITH alongside AS" in s for s in statements), code
-            else:  # the draft read with its lines and rates, the frozen draft, the locked part in one statement
-                assert len(statements) == 3 and "WITH counter AS" in statements[-1], (code, statements)
-                assert "json_agg" in statements[0] and statements[1].startswith("UPDATE billing_documents")
+            else:  # the draft read with its lines and rates, then the frozen draft and the locked part in one
+                assert len(statements) == 2 and "WITH counter AS" in statements[-1], (code, statements)
+                assert "json_agg" in statements[0]
+                assert "UPDATE billing_documents SET status = " in statements[1], statements[1]
+        with read_session(db) as s:  # what the issue returned is what the ledger holds, on either path
+            for issued, _statements in results:
+                stored_doc = invoices.show_document(s, DocumentKind.INVOICE, issued["id"]).unwrap()
+                for key in ("status", "tax_point", "issue_date", "due_date", "net_cents", "vat_cents", "total_cents",
+                            "vat_regime", "number", "seller", "customer"):
+                    assert stored_doc[key] == issued[key], (code, key, stored_doc[key], issued[key])
+                assert stored_doc["status"] == "issued" and stored_doc["total_cents"] > 0
     with read_session(db) as s:
         report = audit_service.verify_chain(s).unwrap()
         stored = s.execute(text("SELECT number_text, after_json FROM billing_documents d JOIN audit_events e "
