@@ -9,10 +9,10 @@ converter and sends ``data: [{"name": …, "values": {key: [str, …]}}]``; over
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
 # A limit as Virtualmin reports it: a number, "unlimited", or None when the server did not report it
 # (quota fields are absent on servers without filesystem quotas; protocol §4.5: missing ≠ zero).
@@ -243,13 +243,14 @@ _STATE_LINE = re.compile(
 _NOT_TOP_LEVEL = frozenset({"Sub-server", "Alias", "Alias with own email"})
 
 
-@dataclass(frozen=True, slots=True)
-class DomainState:
+class DomainState(NamedTuple):
     """The few facts of a virtual server that drift compares: who owns it, its plan, whether it is
     disabled, and where it sits (a top-level server, or a sub-server / alias of ``parent``).
 
     Read from ``list-domains --simple-multiline`` text (:func:`parse_domain_states`), which a real
-    server produces without the per-domain quota, database and PHP lookups of ``--multiline``.
+    server produces without the per-domain quota, database and PHP lookups of ``--multiline``. A named
+    tuple, not a dataclass: a scan builds one per domain of every server, and a tuple is built several
+    times faster (and crosses a process boundary as plain data).
     """
 
     domain: str
@@ -290,32 +291,39 @@ def parse_domain_states(text: str) -> list[DomainState]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").removesuffix("\r")
     states: list[DomainState] = []
-    name = ""
+    append = states.append
+    name: str | None = None
     fields: dict[str, str] = {}
-    started = False
-    shared: dict[str | None, str | None] = {}  # one copy of each type and plan name, not one per domain
+    # one copy of each type and plan name, not one per domain
+    keep = cast(Callable[[str | None, str | None], str | None], {}.setdefault)
     for label, value, header in _STATE_LINE.findall("\n" + text):
         if header:
-            if started:
-                states.append(_state(name, fields, shared))
+            if name is not None:
+                append(_state(name, fields, keep))
             elif _TOP_PAIR.match(header):
                 continue  # a top-level pair before the first record (protocol §1.5 rule 1)
-            name, fields, started = header, {}, True
-        elif started and label not in fields:
+            name, fields = header, {}
+        elif name is not None and label not in fields:
             fields[label] = value
-    if started:
-        states.append(_state(name, fields, shared))
+    if name is not None:
+        append(_state(name, fields, keep))
     return states
 
 
-def _state(name: str, fields: dict[str, str], shared: dict[str | None, str | None]) -> DomainState:
-    if "ID" not in fields:
+def _state(name: str, fields: dict[str, str], keep: Callable[[str | None, str | None], str | None]) -> DomainState:
+    get = fields.get
+    ident = get("ID")
+    if ident is None:
         shown = name if len(name) <= 80 else name[:77] + "..."
         raise ValueError(f"record {shown!r} has no ID line: not list-domains output")
-    get = fields.get
     kind, plan, plan_id = get("Type"), get("Plan"), get("Plan ID")
-    return DomainState(name, fields["ID"], shared.setdefault(kind, kind), get("Parent domain"), get("Username"),
-                       shared.setdefault(plan, plan), shared.setdefault(plan_id, plan_id), "Disabled" in fields)
+    # tuple.__new__ directly: the fields are already in order, and the named tuple's own __new__ is a
+    # Python-level function (a third of the cost of a domain at this scale)
+    return _new_tuple(DomainState, (name, ident, keep(kind, kind), get("Parent domain"), get("Username"),
+                                    keep(plan, plan), keep(plan_id, plan_id), "Disabled" in fields))
+
+
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True)
