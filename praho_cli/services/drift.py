@@ -153,8 +153,12 @@ def _ledger_accounts(session: Session) -> list[LedgerAccount]:
     name, status, plan) are kept once rather than once per row."""
     shared: dict[Any, Any] = {}
     keep = shared.setdefault
-    return [LedgerAccount(domain, keep(server, server), keep(status, status), keep(plan, plan), username)
+    make = _new_tuple  # the fields are already in order: no per-row call of the named tuple's __new__
+    return [make(LedgerAccount, (domain, keep(server, server), keep(status, status), keep(plan, plan), username))
             for domain, server, status, plan, username in repo.ledger_accounts(session)]
+
+
+_new_tuple = tuple.__new__
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 KINDS = (
     "missing_in_virtualmin",
@@ -26,8 +26,9 @@ EXPECTED_PRESENT = ("active", "suspended")
 COMPARED_IF_PRESENT = ("terminated",)  # `accounts terminate` disables the domain and keeps it
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerAccount:
+class LedgerAccount(NamedTuple):
+    """One ledger account as the comparison sees it (a tuple: a scan builds one per account)."""
+
     domain: str
     server: str
     status: str  # provisioning | active | suspended | terminated | error
@@ -58,8 +59,10 @@ def remote_state(remote: Remote, server: str) -> dict[str, Any]:
             "username": remote.username}
 
 
-@dataclass(frozen=True)
-class RemoteDomain:
+class RemoteDomain(NamedTuple):
+    """A domain a server reported, as a plain tuple: what a worker process sends back for each domain
+    (tuples cross the pipe and are rebuilt far more cheaply than objects)."""
+
     domain: str
     username: str | None
     plan: str | None
@@ -130,49 +133,60 @@ def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> l
     reads = list(reads)
     scanned = {r.server for r in reads}
     reachable = {r.server for r in reads if r.reachable}
-    where: dict[str, list[tuple[str, Remote]]] = {}
+    # Where each domain was reported: the first (server, domain) in ``first``; a domain reported more
+    # than once (on two servers, or twice by one) also has every report, in order, in ``repeated``.
+    first: dict[str, tuple[str, Remote]] = {}
+    repeated: dict[str, list[tuple[str, Remote]]] = {}
     for read in reads:
         server = read.server
         for remote in read.domains or ():
-            hosts = where.get(remote.domain)
-            if hosts is None:
-                where[remote.domain] = [(server, remote)]
+            domain = remote.domain
+            seen = first.get(domain)
+            if seen is None:
+                first[domain] = (server, remote)
             else:
-                hosts.append((server, remote))
+                repeated.setdefault(domain, [seen]).append((server, remote))
 
     found: list[Drift] = [
         Drift("unreachable", None, r.server, None, {"error": r.error or "could not be read"})
         for r in reads if not r.reachable
     ]
     known: set[str] = set()
-    no_hosts: list[tuple[str, Remote]] = []
+    remember = known.add
     for account in accounts:
-        known.add(account.domain)
-        hosts = where.get(account.domain, no_hosts)
-        on_own = None
-        for server, remote in hosts:
-            if server == account.server:
-                on_own = remote
-                break
-        if on_own is not None:
-            drifts = compare_account(account, on_own, account.server)
-            if drifts:
-                found.extend(drifts)
+        domain = account.domain
+        remember(domain)
+        hit = first.get(domain)
+        if hit is not None and hit[0] == account.server:
+            remote = hit[1]
+            status = account.status
+            # the usual case, inline: the domain is on its own server and matches
+            if remote.disabled == (status in _WANT_DISABLED) and (
+                status not in EXPECTED_PRESENT
+                or ((account.plan is None or account.plan == remote.plan or account.plan == remote.plan_id)
+                    and (remote.username is None or remote.username == account.username))):
+                continue
+            found.extend(compare_account(account, remote, account.server))
             continue
+        if hit is None:
+            hosts: list[tuple[str, Remote]] = []
+        else:
+            hosts = repeated.get(domain) or [hit]
+            on_own = next((remote for server, remote in hosts if server == account.server), None)
+            if on_own is not None:
+                found.extend(compare_account(account, on_own, account.server))
+                continue
         if account.server in scanned and account.server not in reachable:
             continue  # its server could not be read: nothing is known about this domain
-        elsewhere = [(server, remote) for server, remote in hosts if server != account.server]
-        if elsewhere and account.status in (*EXPECTED_PRESENT, *COMPARED_IF_PRESENT):
-            server, remote = elsewhere[0]
-            found.append(Drift("server_mismatch", account.domain, account.server, account.state(),
+        if hosts and account.status in (*EXPECTED_PRESENT, *COMPARED_IF_PRESENT):
+            server, remote = hosts[0]  # no host is the account's own server here
+            found.append(Drift("server_mismatch", domain, account.server, account.state(),
                                remote_state(remote, server)))
             continue
         if account.server in reachable and account.status in EXPECTED_PRESENT:
-            found.append(Drift("missing_in_virtualmin", account.domain, account.server, account.state(), None))
-    for domain, hosts in where.items():
-        if domain in known:
-            continue
-        for server, remote in hosts:
+            found.append(Drift("missing_in_virtualmin", domain, account.server, account.state(), None))
+    for domain in first.keys() - known:
+        for server, remote in repeated.get(domain) or [first[domain]]:
             found.append(Drift("missing_in_ledger", domain, server, None, remote_state(remote, server)))
     found.sort(key=_sort_key)
     return found
