@@ -272,19 +272,20 @@ def list_benchmark(tmp: Path, rows: int) -> dict[str, Any]:
             "startup_s": startup}
 
 
-ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is 3 statements: the draft locked
-with its customer, series, lines and candidate VAT rates in one round trip, the frozen draft written,
-and the locked part in one statement (praho_cli/ledger/issuing.py): increment the series counter,
-render the number, write it, and append the audit event, whose hash the server computes over the
-same text Python verifies. From the counter's lock to COMMIT that is one round trip, as in
-the bare transaction (lock, increment, commit); the audit chain's head is locked in the same
-statement, so every writer queues there anyway. With 8 processes on a small host both loops are bound
-by CPU, so the ratio is about the bare transaction's CPU over issuing's: issuing adds the ORM loading
-the draft, pricing, the snapshots and the event's JSON (about 1.0-1.3 ms of client CPU per invoice in
-one process). The first invoice of a year (no counter row yet), SQLite, and number templates SQL
-cannot render exactly take the general path (the counter, then the number with the audit event).
-Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
-about 1,000 and 1,900 tx/s.
+ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is 2 statements: the draft locked
+with its customer, series, lines and candidate VAT rates in one round trip, then the locked part in
+one statement (praho_cli/ledger/issuing.py): increment the series counter, render the number, write
+the frozen draft with its number (one UPDATE of the document row), and append the audit event, whose
+hash the server computes over the same text Python verifies. From the counter's lock to COMMIT that
+is one round trip, as in the bare transaction (lock, increment, commit); the audit chain's head is
+locked in the same statement, so every writer queues there anyway. With 8 processes on a small host
+issuing is bound by CPU (client and server), the bare loop by the hand-over of the counter's lock, so
+the ratio is about how much CPU issuing adds: the ORM loading the draft, pricing, the snapshots and the
+event's JSON (about 2 ms of client CPU and 0.8 ms of server CPU per invoice, against 0.35 and 0.1 ms
+for the bare transaction). The first invoice of a year (no counter row yet), SQLite, and number
+templates SQL cannot render exactly take the general path (the frozen draft, the counter, then the
+number with the audit event). Rates move by a tenth from run to run on a shared 2-core host: the bare
+rate alone varies between about 700 and 1,900 tx/s.
 
 The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build
 each row's JSON (see docs/architecture.md), so it never imports SQLAlchemy or the models; what remains
