@@ -59,8 +59,10 @@ def _json_plain(value: str) -> bool:
     return json.dumps(value, ensure_ascii=False)[1:-1] == value
 
 
+@functools.lru_cache(maxsize=256)
 def number_text(template: str, series: str, year: int) -> NumberText | None:
-    """How SQL renders this series' numbers in ``year``, or None when it cannot do so exactly."""
+    """How SQL renders this series' numbers in ``year``, or None when it cannot do so exactly
+    (cached: a process issuing in a loop asks the same question every time)."""
     specs = [spec for _, name, spec, conversion in string.Formatter().parse(template) if name == "number"]
     conversions = [conversion for _, name, _, conversion in string.Formatter().parse(template) if name == "number"]
     if len(specs) != 1 or conversions[0]:
