@@ -137,14 +137,20 @@ def read_servers(
 
 
 def _choose_servers(session: Session, names: Sequence[str]) -> Result[list[Server]]:
+    """The servers to scan, detached from the session: their loaded columns stay readable after it
+    ends (the reads use nothing else). Detaching costs nothing where a copy (server_repo.snapshot, a
+    validated model per server) costs about 0.15 ms a server, before the first request can leave."""
     if not names:
-        return Ok([server_repo.snapshot(s) for s in server_repo.iter_servers(session)])
-    chosen: list[Server] = []
-    for name in dict.fromkeys(n.strip().lower() for n in names):
-        server = server_repo.get_by_name(session, name)
-        if server is None:
-            return err(ErrorCode.NOT_FOUND, f"no server {name!r} (see praho servers list)")
-        chosen.append(server_repo.snapshot(server))
+        chosen = list(server_repo.iter_servers(session))
+    else:
+        chosen = []
+        for name in dict.fromkeys(n.strip().lower() for n in names):
+            server = server_repo.get_by_name(session, name)
+            if server is None:
+                return err(ErrorCode.NOT_FOUND, f"no server {name!r} (see praho servers list)")
+            chosen.append(server)
+    for server in chosen:
+        session.expunge(server)
     return Ok(chosen)
 
 
