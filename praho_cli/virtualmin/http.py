@@ -130,6 +130,18 @@ class HttpTransport:
             self._auth = httpx.BasicAuth(self.conn.username, secret)
         return self._auth
 
+    def prepare_fork(self) -> bool:
+        """Whether a process forked now may use this transport: true while it has opened nothing (no
+        httpx client, hence no socket and no pool) and would open its own, the child's connections then
+        being the child's. Also imports, here and once, what httpx imports only when its first client is
+        built (httpcore and, through it, whatever async backends are installed: a tenth of a second and
+        more), which each forked child would otherwise import again."""
+        if self._client is not None or not self._owns_client:
+            return False
+        import httpcore  # noqa: F401
+
+        return True
+
     def close(self) -> None:
         if self._client is not None and self._owns_client:
             self._client.close()
