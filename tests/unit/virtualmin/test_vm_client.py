@@ -392,3 +392,16 @@ def test_list_domain_states_auth_failure_is_not_hidden(fake: FakeTransport) -> N
     with pytest.raises(PrahoFailure) as caught:
         VirtualminClient(fake).list_domain_states()
     assert caught.value.error.code is ErrorCode.REMOTE_AUTH
+
+
+@pytest.mark.parametrize("body", ["ERROR: Webmin user api is not allowed to run remote commands\n",
+                                  "\n  ERROR: Webmin user api is not allowed to run remote commands"])
+def test_plain_text_error_despite_json_is_a_failure_with_its_text(body: str) -> None:
+    # remote.cgi answers "ERROR: …" as plain text even with json=1 (protocol §1.2)
+    from praho_cli.virtualmin.envelope import interpret_http
+
+    with pytest.raises(PrahoFailure) as caught:
+        interpret_http("vm1", "list-domains", 200, {}, body, mutating=False)
+    assert "not allowed to run remote commands" in caught.value.error.message
+    assert "ERROR:" not in caught.value.error.message
+    assert caught.value.error.code is not ErrorCode.REMOTE_PROTOCOL  # not mistaken for a non-JSON answer
