@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -217,6 +219,11 @@ def _fork_worker(servers: Sequence[Server], clients: ClientProvider, parallel: i
         status = 1
         try:
             reader.close()
+            # The child writes nothing to the stderr it shares with the parent: another thread there (a
+            # progress bar) may have held the stream's lock at the fork, and the parent reports what the
+            # child found. So no log record and no warning leaves it.
+            logging.disable(logging.CRITICAL)
+            warnings.simplefilter("ignore")
             _worker(servers, clients, parallel, writer)
             writer.close()
             status = 0

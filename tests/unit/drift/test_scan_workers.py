@@ -4,10 +4,12 @@ its servers read by the scan itself; and every case where the reads stay in thre
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -45,6 +47,10 @@ class Forkable:
             os._exit(3)
         if self.mode == "hang" and in_worker:
             time.sleep(60)
+        if self.mode == "noisy":
+            logging.getLogger("praho.virtualmin").error("worker log line from %s", os.getpid())
+            warnings.warn(f"worker warning from {os.getpid()}", stacklevel=1)
+            os.write(2, b"")  # the stream itself stays usable
         text = (f"{self.server}.test\n    ID: 1\n    Type: Top-level server\n    Plan ID: 0\n    Plan: Default\n"
                 f"    Username: u{os.getpid()}\n    Disabled: Manually\n"
                 f"shop.{self.server}.test\n    ID: 2\n    Type: Sub-server\n    Parent domain: {self.server}.test\n"
@@ -152,3 +158,27 @@ def test_an_http_transport_may_be_used_by_a_worker_only_before_its_first_call() 
 
     with httpx.Client() as shared:
         assert not VirtualminClient(HttpTransport(conn, client=shared)).prepare_fork()
+
+
+@linux_only
+def test_a_worker_writes_nothing_to_the_stderr_it_shares_with_the_scan(two_cpus: None,
+                                                                     capfd: pytest.CaptureFixture[str]) -> None:
+    servers, clients = fleet(16, {s: "noisy" for s in [f"vm{i:02d}" for i in range(1, 17)]})
+    handler = logging.StreamHandler(sys.stderr)
+    logger = logging.getLogger("praho.virtualmin")
+    logger.addHandler(handler)
+    try:
+        reads = drift.read_servers(servers, clients, 64)
+    finally:
+        logger.removeHandler(handler)
+    assert all(r.reachable for r in reads) and PARENT not in readers(reads)
+    err = capfd.readouterr().err
+    assert "worker log line" not in err and "worker warning" not in err
+    # the same transport in the scan's own threads does log (the test would see a worker's lines)
+    with warnings.catch_warnings(record=True):
+        logger.addHandler(handler)
+        try:
+            drift._read_with_threads(servers[:1], clients, 1)
+        finally:
+            logger.removeHandler(handler)
+    assert f"worker log line from {PARENT}" in capfd.readouterr().err
