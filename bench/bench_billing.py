@@ -283,10 +283,11 @@ issuing is bound by CPU (client and server), the bare loop by the hand-over of t
 the ratio is about how much CPU issuing adds: the ORM loading the draft, pricing, the snapshots and the
 event's JSON. Measured in one process (CPU time of the client and of its PostgreSQL backend per
 transaction): issuing 1.7-1.8 ms of client and 0.7 ms of server CPU per invoice (2.1-2.5 ms and 0.95 ms
-before the frozen draft was written with its number), the bare transaction 0.3-0.35 ms and 0.1 ms. The first invoice of a year (no counter row yet), SQLite, and number
-templates SQL cannot render exactly take the general path (the frozen draft, the counter, then the
-number with the audit event). Rates move by a tenth from run to run on a shared 2-core host: the bare
-rate alone varies between about 700 and 1,900 tx/s.
+before the frozen draft was written with its number), the bare transaction 0.3-0.35 ms and 0.1 ms.
+The first invoice of a year (no counter row yet), SQLite, and number templates SQL cannot render
+exactly take the general path (the frozen draft, the counter, then the number with the audit event).
+Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
+about 700 and 1,900 tx/s.
 
 The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build
 each row's JSON (see docs/architecture.md), so it never imports SQLAlchemy or the models; what remains
