@@ -278,16 +278,22 @@ one statement (praho_cli/ledger/issuing.py): increment the series counter, rende
 the frozen draft with its number (one UPDATE of the document row), and append the audit event, whose
 hash the server computes over the same text Python verifies. From the counter's lock to COMMIT that
 is one round trip, as in the bare transaction (lock, increment, commit); the audit chain's head is
-locked in the same statement, so every writer queues there anyway. With 8 processes on a small host
-issuing is bound by CPU (client and server), the bare loop by the hand-over of the counter's lock, so
-the ratio is about how much CPU issuing adds: the ORM loading the draft, pricing, the snapshots and the
-event's JSON. Measured in one process (CPU time of the client and of its PostgreSQL backend per
-transaction): issuing 1.7-1.8 ms of client and 0.7 ms of server CPU per invoice (2.1-2.5 ms and 0.95 ms
-before the frozen draft was written with its number), the bare transaction 0.3-0.35 ms and 0.1 ms.
+locked in the same statement, so every writer queues there anyway. In one process, issuing costs
+1.7-1.8 ms of client CPU and 0.7 ms of server CPU per invoice (2.1-2.5 ms and 0.95 ms before the
+frozen draft was written with its number), the bare transaction 0.3-0.35 ms and 0.1 ms. With 8
+processes neither loop is simply CPU-bound: sampled over the steady part of a run, the host's two CPUs
+were 84 % busy while issuing and 62 % while running the bare loop. Issuing waits on the counter's
+lock, whose window runs from the locked statement to the end of COMMIT: the rest of that statement
+(the document row and its indexes, the audit row and its hash), the client's turn-around, then the
+commit's WAL flush; with synchronous_commit off the bare rate rose 45 % and issuing's 20 %. That is
+why cutting a fifth of issuing's CPU moved the ratio by about one point. Trials that sent COMMIT in the
+same round trip as the locked statement (psycopg pipeline) gave about a tenth more, but the number
+text check and the idempotency record must come before COMMIT, so that was not kept.
 The first invoice of a year (no counter row yet), SQLite, and number templates SQL cannot render
 exactly take the general path (the frozen draft, the counter, then the number with the audit event).
 Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
-about 700 and 1,900 tx/s.
+about 700 and 1,900 tx/s, and this host ran about a third slower on the day of these figures than on
+the day of the previous ones (the bare counter alone, 1 process on SQLite: 8,903 then 5,070 tx/s).
 
 The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build
 each row's JSON (see docs/architecture.md), so it never imports SQLAlchemy or the models; what remains
