@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, cast, delete, func, select, update
+from sqlalchemy import String, bindparam, case, cast, delete, func, select
 from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
@@ -670,20 +670,8 @@ def _freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> 
                                                 document.rounding)
 
 
-_DOCUMENTS = BillingDocument.__table__  # type: ignore[attr-defined]
-# What _freeze sets on a draft, written by one prebuilt UPDATE rather than the ORM's flush.
-_WRITE_FROZEN = (update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document_id"))
-                 .values({c: bindparam(f"new_{c}", type_=_DOCUMENTS.c[c].type) for c in issuing.FROZEN_COLUMNS}))
-
-
 def _frozen_values(document: BillingDocument) -> dict[str, Any]:
     return {c: getattr(document, c) for c in issuing.FROZEN_COLUMNS}
-
-
-def _write_frozen(session: Session, document: BillingDocument) -> None:
-    """Write what _freeze set on the draft with one prebuilt UPDATE (before the counter is locked)."""
-    session.connection().execute(_WRITE_FROZEN, {"document_id": document.id,
-                                                 **{f"new_{c}": v for c, v in _frozen_values(document).items()}})
 
 
 def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
@@ -697,7 +685,7 @@ def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, doc
     if session.new:  # lines rewritten by repricing go first
         session.flush()
     if not _issue_in_one(session, ctx, kind, document, issue_date, series, audited):
-        _write_frozen(session, document)
+        issuing.write_frozen(session, document.id or 0, _frozen_values(document))  # before the counter's lock
         parts, text = series_service.take_number(session, series, issue_date)
         numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
                     "number_text": text}

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from praho_cli.result import ErrorCode, PrahoError, PrahoFailure, Retry
-from praho_cli.virtualmin.errors import detect_false_success, remote_failure, scrub
+from praho_cli.virtualmin.errors import detect_false_success, remote_failure, scrub, unavailable
 from praho_cli.virtualmin.records import parse_multiline, records_from_json
 from praho_cli.virtualmin.transport import RemoteReply, program_returns_records
 
@@ -75,14 +75,7 @@ def interpret_http(
             )
         )
     if status >= 500:
-        raise PrahoFailure(
-            PrahoError(
-                ErrorCode.REMOTE_UNAVAILABLE,
-                f"{server}: server error HTTP {status}",
-                details,
-                Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-            )
-        )
+        raise unavailable(f"{server}: server error HTTP {status}", details, mutating=mutating)
     if status != 200:
         raise PrahoFailure(
             PrahoError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from praho_cli.result import ErrorCode, PrahoError, PrahoFailure, Retry
 
@@ -100,6 +101,16 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if secret:
             text = text.replace(secret, "********")
     return text
+
+
+def unavailable(message: str, details: dict[str, Any], *, mutating: bool, unanswered: bool = False) -> PrahoFailure:
+    """REMOTE_UNAVAILABLE once the request may have reached the server: a read can be retried, a
+    mutation's outcome is unknown. ``unanswered``: no reply came in time, so a mutation may still
+    complete, and the message says to re-read the state first (protocol §4.1)."""
+    if unanswered and mutating:
+        message += "; it may still complete, re-read the state before retrying"
+    return PrahoFailure(PrahoError(ErrorCode.REMOTE_UNAVAILABLE, message, details,
+                                   Retry.UNKNOWN if mutating else Retry.RETRIABLE))
 
 
 def remote_failure(

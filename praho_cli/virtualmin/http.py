@@ -15,6 +15,7 @@ import httpx
 from praho_cli.result import ErrorCode, PrahoError, PrahoFailure, Retry
 from praho_cli.virtualmin.connection import ServerConnection
 from praho_cli.virtualmin.envelope import interpret_http
+from praho_cli.virtualmin.errors import unavailable
 from praho_cli.virtualmin.transport import Params, RemoteReply, check_params, secret_values, wants_text
 
 log = logging.getLogger("praho.virtualmin")
@@ -233,23 +234,10 @@ class HttpTransport:
             return self._connect_failure(exc, details)
         if isinstance(exc, httpx.TimeoutException):
             # the request was sent: a mutation may complete server-side anyway (protocol §4.1)
-            return PrahoFailure(
-                PrahoError(
-                    ErrorCode.REMOTE_UNAVAILABLE,
-                    f"{self.server}: no reply to {program} within {timeout.read:g}s"
-                    + ("; it may still complete, re-read the state before retrying" if mutating else ""),
-                    details,
-                    Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-                )
-            )
-        return PrahoFailure(
-            PrahoError(
-                ErrorCode.REMOTE_UNAVAILABLE,
-                f"{self.server}: connection lost during {program} ({type(exc).__name__})",
-                details,
-                Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-            )
-        )
+            return unavailable(f"{self.server}: no reply to {program} within {timeout.read:g}s", details,
+                               mutating=mutating, unanswered=True)
+        return unavailable(f"{self.server}: connection lost during {program} ({type(exc).__name__})", details,
+                           mutating=mutating)
 
     def _connect_failure(self, exc: httpx.ConnectError, details: dict[str, Any]) -> PrahoFailure:
         for cause in _chain(exc):

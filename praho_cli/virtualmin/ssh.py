@@ -22,6 +22,7 @@ import paramiko
 from praho_cli.result import ErrorCode, PrahoError, PrahoFailure, Retry
 from praho_cli.virtualmin.connection import ServerConnection, home_known_hosts
 from praho_cli.virtualmin.envelope import interpret_exit
+from praho_cli.virtualmin.errors import unavailable
 from praho_cli.virtualmin.transport import (
     Params,
     RemoteReply,
@@ -263,37 +264,17 @@ class SshTransport:
         except TimeoutError:
             channel.close()
             self.close()
-            raise PrahoFailure(
-                PrahoError(
-                    ErrorCode.REMOTE_UNAVAILABLE,
-                    f"{self.server}: no result from {program} within {timeout:g}s"
-                    + ("; it may still complete, re-read the state before retrying" if mutating else ""),
-                    details,
-                    Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-                )
-            ) from None
+            raise unavailable(f"{self.server}: no result from {program} within {timeout:g}s", details,
+                              mutating=mutating, unanswered=True) from None
         except (OSError, paramiko.SSHException, EOFError):
             self.close()
-            raise PrahoFailure(
-                PrahoError(
-                    ErrorCode.REMOTE_UNAVAILABLE,
-                    f"{self.server}: SSH connection lost during {program}",
-                    details,
-                    Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-                )
-            ) from None
+            raise unavailable(f"{self.server}: SSH connection lost during {program}", details,
+                              mutating=mutating) from None
         finally:
             channel.close()
         if status == -1:
             # the server closed the channel without an exit status (killed, or sshd went away)
-            raise PrahoFailure(
-                PrahoError(
-                    ErrorCode.REMOTE_UNAVAILABLE,
-                    f"{self.server}: {program} ended without an exit status",
-                    details,
-                    Retry.UNKNOWN if mutating else Retry.RETRIABLE,
-                )
-            )
+            raise unavailable(f"{self.server}: {program} ended without an exit status", details, mutating=mutating)
         return interpret_exit(
             self.server,
             program,

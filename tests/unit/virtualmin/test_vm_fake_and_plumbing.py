@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from praho_cli.result import ErrorCode, PrahoFailure
+from praho_cli.result import ErrorCode, PrahoFailure, Retry
 from praho_cli.virtualmin.connection import FixedSecret, ServerConnection, normalise_fingerprint
-from praho_cli.virtualmin.errors import classify, failure_message
+from praho_cli.virtualmin.errors import classify, failure_message, unavailable
 from praho_cli.virtualmin.fake import FakeTransport, capture_params
 from praho_cli.virtualmin.transport import check_params
 
@@ -279,3 +279,16 @@ def test_http_refuses_newlines_that_remote_cgi_would_split() -> None:
         transport.call("create-domain", [("pass", "one\ntwo")], mutating=True)
     assert caught.value.error.code is ErrorCode.INVALID
     assert "one" not in caught.value.error.message
+
+
+def test_unavailable_after_sending_retries_reads_and_leaves_mutations_unknown():
+    details = {"server": "vm1", "program": "create-domain"}
+    read = unavailable("vm1: no reply to list-domains within 5s", details, mutating=False, unanswered=True).error
+    assert (read.code, read.retry, read.message) == (
+        ErrorCode.REMOTE_UNAVAILABLE, Retry.RETRIABLE, "vm1: no reply to list-domains within 5s")
+    sent = unavailable("vm1: no reply to create-domain within 5s", details, mutating=True, unanswered=True).error
+    assert (sent.code, sent.retry, sent.details) == (ErrorCode.REMOTE_UNAVAILABLE, Retry.UNKNOWN, details)
+    assert sent.message == ("vm1: no reply to create-domain within 5s; it may still complete, re-read the state "
+                            "before retrying")
+    lost = unavailable("vm1: connection lost during create-domain", details, mutating=True).error
+    assert (lost.retry, lost.message) == (Retry.UNKNOWN, "vm1: connection lost during create-domain")
