@@ -91,14 +91,25 @@ def seq_splice(record: Mapping[str, Any]) -> tuple[str, str]:
 
 def pg_append_sql(
     *, after: str = ":after_json", payload: str = ":payload_head || head.seq::text || :payload_tail",
-    sources: str = "head", returning: str = "",
+    sources: str = "head", returning: str = "", lock_after: str | None = None,
 ) -> str:
     """The append's CTEs and final UPDATE on PostgreSQL: ``head`` (locked), ``event`` (inserted, its
     hash the sha256 of the previous hash and ``payload``), the head moved. A caller that builds a
     larger statement around it (ledger/issuing.py) gives its own SQL for the event's ``after``
-    text and the ``payload``, the ``sources`` they read, and columns to return first."""
+    text and the ``payload``, the ``sources`` they read, and columns to return first.
+
+    ``lock_after`` names a CTE of the caller's that takes another lock (issuing: the series
+    counter): the head's row is joined to it and locked only once it has produced its row, so the
+    statement always locks the other row first and the head second, whatever join order the planner
+    picks, the same order as the general path (counter, then the audit append), with no deadlock
+    between issuers."""
+    if lock_after:
+        head = (f"head AS (SELECT audit_head.seq + 1 AS seq, audit_head.hash AS prev FROM audit_head "
+                f"CROSS JOIN {lock_after} WHERE audit_head.id = 1 FOR UPDATE OF audit_head), ")
+    else:
+        head = "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
     return (
-        "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
+        head +
         "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, "
         "after_json, prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, "
         f"CAST(:before_json AS text), {after}, head.prev, "

@@ -9,11 +9,16 @@ number, hashing it on the server from exactly the text :func:`praho_cli.ledger.a
 hashes (``audit verify`` recomputes every hash in Python, so any difference would show as a broken
 chain).
 
+The counter is an upsert: the first number of a year creates the row with the series' start
+number, locked like any other.
+
 It applies when SQL can render the number exactly: one ``{number}`` field, plain or zero-padded
-(``{number}``, ``{number:06}``), and no text around it that JSON would escape. Otherwise, when the
-counter row does not exist yet (the first number of a year), or on SQLite, it returns None and the
-caller takes the general path. The caller also checks the rendered text against
-:func:`praho_cli.billing.numbering.render_number`.
+(``{number}``, ``{number:06}``), and no text around it that JSON would escape. Otherwise, and on
+SQLite, the caller takes the general path. Before trusting a format, the caller proves it: it
+renders sample numbers with the same SQL expression (:func:`render_in_sql`) and compares them with
+:func:`praho_cli.billing.numbering.render_number`. A proven format lets the statement be the
+transaction's last, committed in the same round trip (``commit=True``), so that the counter is
+locked only for as long as the server needs.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from praho_cli.ledger.audit import canonical, pg_append_sql, seq_splice
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, VatRateRow
 from praho_cli.ledger.models.core import AuditEvent
+from praho_cli.ledger.uow import commit_with
 
 # Stands for the number's text in the event's canonical JSON until the server knows it: only
 # characters JSON never escapes, so it appears verbatim in the record and in the hashed payload.
@@ -89,18 +95,30 @@ FROZEN_COLUMNS = ("status", "tax_point", "issue_date", "due_days", "due_date", "
                   "vat_ron_minor", "seller_json", "customer_json", "issued_at", "updated_at", "version")
 _DOCUMENTS = BillingDocument.__table__  # type: ignore[attr-defined]
 
+
+
+def _rendered(number: str) -> str:
+    """SQL rendering a number's text from the integer expression ``number`` (NumberText's binds)."""
+    return (f":nt_prefix || CASE WHEN length({number}::text) >= :nt_width THEN {number}::text "
+            f"ELSE lpad({number}::text, :nt_width, '0') END || :nt_suffix")
+
+
+# The counter: the year's first number (the series' start) when the row does not exist yet, the
+# next one otherwise; either way the row stays locked until COMMIT. A concurrent first issuer waits
+# on the key and then takes the update branch: no gap, no duplicate, no replay.
 _NUMBERED = text(
-    "WITH counter AS (UPDATE series_counters SET last_number = last_number + 1 "
-    "WHERE series_id = :key_series AND year = :key_year RETURNING last_number), "
-    "numbered AS (SELECT last_number AS n, :nt_prefix || CASE WHEN length(last_number::text) >= :nt_width "
-    "THEN last_number::text ELSE lpad(last_number::text, :nt_width, '0') END || :nt_suffix AS nt FROM counter), "
+    "WITH counter AS (INSERT INTO series_counters (series_id, year, last_number) "
+    "VALUES (:key_series, :key_year, :start_number) ON CONFLICT (series_id, year) "
+    "DO UPDATE SET last_number = series_counters.last_number + 1 RETURNING last_number), "
+    f"numbered AS (SELECT last_number AS n, {_rendered('last_number')} AS nt FROM counter), "
     "doc AS (UPDATE billing_documents SET "
     + "".join(f"{c} = :f_{c}, " for c in FROZEN_COLUMNS)
     + "fiscal_year = :doc_fiscal_year, number = numbered.n, "
     "number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
     + pg_append_sql(after=":after_head || numbered.nt || :after_tail",
                     payload=":p_head || numbered.nt || :p_mid || head.seq::text || :p_tail",
-                    sources="head, numbered", returning="(SELECT n FROM numbered), (SELECT nt FROM numbered), ")
+                    sources="head, numbered", lock_after="numbered",
+                    returning="(SELECT n FROM numbered), (SELECT nt FROM numbered), ")
 ).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type),  # type: ignore[attr-defined]
               *(bindparam(f"f_{c}", type_=_DOCUMENTS.c[c].type) for c in FROZEN_COLUMNS))
 
@@ -122,18 +140,37 @@ class Issued:
     number_text: str
 
 
+def _execute(session: Session, statement: Any, params: Mapping[str, Any]) -> Any:
+    return session.connection().execute(statement, params).first()
+
+
+_RENDER = text(f"SELECT {_rendered('n')} FROM unnest(CAST(:numbers AS bigint[])) WITH ORDINALITY AS t(n, i) "
+               "ORDER BY i")
+
+
+def render_in_sql(session: Session, number_format: NumberText, numbers: list[int]) -> list[str]:
+    """``numbers`` rendered by the very SQL expression :func:`issue_in_one` renders them with
+    (PostgreSQL), in order: the caller proves a format against Python's rendering before trusting it."""
+    params = {"numbers": numbers, "nt_prefix": number_format.prefix, "nt_width": number_format.width,
+              "nt_suffix": number_format.suffix}
+    return [str(value) for value in session.connection().execute(_RENDER, params).scalars()]
+
+
 def issue_in_one(
-    session: Session, *, series_id: int, counter_year: int, fiscal_year: int, number_format: NumberText,
-    document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any], after: Mapping[str, Any],
+    session: Session, *, series_id: int, counter_year: int, start_number: int, fiscal_year: int,
+    number_format: NumberText, document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any],
+    after: Mapping[str, Any], commit: bool = False,
 ) -> Issued | None:
     """Run the locked part of issuing in one statement (PostgreSQL only; see the module's docstring):
     the document's ``frozen`` values (every one of :data:`FROZEN_COLUMNS`) and its number, written
     together, and the audit event.
 
     ``event``: ts, actor, action, entity_type, entity_id; ``after``: the event's record, already
-    redacted, with :data:`NUMBER_MARK` where the number's text goes. None: nothing was written (the
-    counter row is missing, or the record holds the mark elsewhere too); the caller writes the
-    frozen draft and takes the general path in the same transaction."""
+    redacted, with :data:`NUMBER_MARK` where the number's text goes. The counter row is created
+    with ``start_number`` when the year has none yet. ``commit``: this is the transaction's last
+    statement, and COMMIT goes in the same round trip (:func:`praho_cli.ledger.uow.commit_with`).
+    None: nothing was sent (the record holds the mark elsewhere too); the caller writes the frozen
+    draft and takes the general path in the same transaction."""
     after_json = canonical(after)
     if after_json.count(NUMBER_MARK) != 1:
         return None
@@ -142,15 +179,17 @@ def issue_in_one(
     p_head, p_mid = before_seq.split(NUMBER_MARK)
     after_head, after_tail = after_json.split(NUMBER_MARK)
     params = {
-        "key_series": series_id, "key_year": counter_year, "doc_fiscal_year": fiscal_year, "doc_id": document_id,
+        "key_series": series_id, "key_year": counter_year, "start_number": start_number,
+        "doc_fiscal_year": fiscal_year, "doc_id": document_id,
         **{f"f_{c}": frozen[c] for c in FROZEN_COLUMNS},
         "nt_prefix": number_format.prefix, "nt_width": number_format.width, "nt_suffix": number_format.suffix,
         **{k: record[k] for k in ("ts", "actor", "action", "entity_type", "entity_id", "before_json")},
         "after_head": after_head, "after_tail": after_tail, "p_head": p_head, "p_mid": p_mid, "p_tail": seq_tail,
     }
-    row = session.connection().execute(_NUMBERED, params).first()
-    if row is None:
-        return None
+    execute = commit_with if commit else _execute
+    row = execute(session, _NUMBERED, params)
+    if row is None:  # the counter's upsert always returns its row
+        raise RuntimeError("issuing's locked statement returned no row")
     return Issued(int(row[0]), str(row[1]))
 
 

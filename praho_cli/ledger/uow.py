@@ -8,11 +8,12 @@ replayed from the start, up to a few times.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session
 
 from praho_cli.ledger.engine import Database, translate_db_error
@@ -46,12 +47,63 @@ def read_session(db: Database) -> Iterator[Session]:
             session.rollback()
 
 
+_COMPILED: dict[tuple[int, str], tuple[TextClause, Any]] = {}
+
+
+def commit_with(session: Session, statement: TextClause, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """Run the transaction's last statement and COMMIT in one round trip; the statement's first row.
+
+    For a statement that takes a lock every other writer queues on (issuing: the series counter),
+    this keeps the client out of the lock's window: PostgreSQL runs the statement and commits it
+    without waiting for the client in between (psycopg's pipeline mode), so the lock is held for the
+    statement and the commit alone, not for a round trip to a client that may be waiting for a CPU.
+    Pending ORM changes are flushed first. The caller writes nothing after it: the transaction is
+    over, and run_in_transaction's commit finds none open and sends nothing. A failure raises the
+    error SQLAlchemy would have raised (deadlock, unique violation, lost connection), and the unit
+    of work rolls back and replays as usual. Where the driver has no pipeline (SQLite), the
+    statement is executed and the commit left to the unit of work.
+    """
+    session.flush()
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        first = conn.execute(statement, params).first()
+        return None if first is None else tuple(first)
+    key = (id(statement), dialect.name)
+    cached = _COMPILED.get(key)
+    if cached is None or cached[0] is not statement:
+        cached = _COMPILED[key] = (statement, statement.compile(dialect=dialect))
+    compiled = cached[1]
+    bound = compiled.construct_params(dict(params))
+    for name, process in getattr(compiled, "_bind_processors", {}).items():
+        if name in bound and bound[name] is not None:
+            bound[name] = process(bound[name])
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        with raw.pipeline():
+            cursor.execute(compiled.string, bound)
+            raw.commit()
+        row = cursor.fetchone()
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(compiled.string, bound, exc, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from exc
+    finally:
+        cursor.close()
+    session.info["committed"] = True
+    return None if row is None else tuple(row)
+
+
 def run_in_transaction(db: Database, work: Callable[[Session], Result[T]]) -> Result[T]:
     last_error: BaseException | None = None
     for _attempt in range(MAX_ATTEMPTS):
         with Session(db.writer(), expire_on_commit=False) as session:
             try:
                 result: Any = work(session)
+                if not result.ok and session.info.get("committed"):
+                    raise PrahoFailure.of(ErrorCode.INTERNAL, "a service failed after its transaction had "
+                                          f"committed: {result.error.message}")
                 if result.ok:
                     session.commit()
                 else:

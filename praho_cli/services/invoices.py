@@ -675,16 +675,20 @@ def _frozen_values(document: BillingDocument) -> dict[str, Any]:
 
 
 def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
-                  issue_date: date, series: DocumentSeries, audited: dict[str, Any]) -> None:
+                  issue_date: date, series: DocumentSeries, audited: dict[str, Any], *, last: bool = False) -> None:
     """Write the frozen draft, take its number and append the audit event; afterwards the ORM has
     nothing to flush for the document (its row is written by these statements, not by the ORM).
 
     One statement on PostgreSQL (ledger/issuing.py) for the templates SQL renders; otherwise the
     frozen draft's UPDATE (before the counter is locked), the counter, then the audit event
-    carrying the number's UPDATE (audit.Alongside)."""
+    carrying the number's UPDATE (audit.Alongside). ``last``: the caller writes nothing after this,
+    so the one statement may commit the transaction in its round trip."""
     if session.new:  # lines rewritten by repricing go first
         session.flush()
-    if not _issue_in_one(session, ctx, kind, document, issue_date, series, audited):
+    # Every column the issue changes is written by the statements below: the session lets go of the
+    # document, so that nothing flushes it (the ORM would also compare every attribute for nothing).
+    session.expunge(document)
+    if not _issue_in_one(session, ctx, kind, document, issue_date, series, audited, last=last):
         issuing.write_frozen(session, document.id or 0, _frozen_values(document))  # before the counter's lock
         parts, text = series_service.take_number(session, series, issue_date)
         numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
@@ -695,36 +699,60 @@ def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, doc
         audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
                      entity_type=kind.value, entity_id=str(document.id), after=audited, redacted=True,
                      alongside=documents.write_number(document.id or 0, **numbered))
-    # Every column the issue changed is written: the session lets go of the document, so that its
-    # commit has nothing to flush (the ORM would otherwise compare every attribute for nothing).
-    session.expunge(document)
+
+
+# Formats whose SQL rendering was proven equal to render_number's, per (template, series, year).
+_PROVEN: set[tuple[str, str, int]] = set()
+
+
+def _proof_numbers(width: int) -> list[int]:
+    """Numbers either side of every change of length up to past the padding, and the largest ones."""
+    around = {n for k in range(max(width, 1) + 3) for n in (10**k - 1, 10**k, 10**k + 1)}
+    return sorted((around | {2**31 - 1, 2**63 - 1}) - {0})
+
+
+def _sql_renders(session: Session, series: DocumentSeries, year: int, fmt: issuing.NumberText) -> bool:
+    """Whether the database renders ``series``' numbers in ``year`` exactly as Python does: sample
+    numbers rendered by the statement's own SQL expression, once per process and format."""
+    key = (series.template, series.code, year)
+    if key in _PROVEN:
+        return True
+    numbers = _proof_numbers(fmt.width)
+    python = [render_number(series.template, NumberParts(series.code, year, n)) for n in numbers]
+    if issuing.render_in_sql(session, fmt, numbers) != python:
+        return False
+    _PROVEN.add(key)
+    return True
 
 
 def _issue_in_one(
     session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument, issue_date: date,
-    series: DocumentSeries, audited: dict[str, Any],
+    series: DocumentSeries, audited: dict[str, Any], *, last: bool = False,
 ) -> bool:
     """The frozen draft, its number and the audit event in one statement (PostgreSQL, and number
-    templates SQL renders exactly); False when it does not apply and nothing was written."""
+    templates SQL renders exactly); False when it does not apply and nothing was written.
+    ``last``: commit in the same round trip (the caller writes nothing after)."""
     if session.get_bind().dialect.name != "postgresql":
         return False
     fmt = issuing.number_text(series.template, series.code, issue_date.year)
-    if fmt is None:
+    if fmt is None or not _sql_renders(session, series, issue_date.year, fmt):
         return False
     fiscal_year = issue_date.year if series.yearly_reset else 0
     done = issuing.issue_in_one(
         session, series_id=series.id or 0, counter_year=counter_year(issue_date, series.yearly_reset),
-        fiscal_year=fiscal_year, number_format=fmt, document_id=document.id or 0, frozen=_frozen_values(document),
+        start_number=series.start_number, fiscal_year=fiscal_year, number_format=fmt,
+        document_id=document.id or 0, frozen=_frozen_values(document),
         event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
                "entity_id": str(document.id)},
-        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year},
+        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}, commit=last,
     )
     if done is None:
         return False
     expected = render_number(series.template, NumberParts(series.code, issue_date.year, done.number))
-    if done.number_text != expected:  # the transaction rolls back: nothing is issued
+    if done.number_text != expected:  # unreachable for a proven format; rolls back unless committed
+        committed = "; it was committed: see `praho invoices series-audit`" if last else ""
         raise PrahoFailure.of(ErrorCode.INTERNAL, f"number text {done.number_text!r} rendered by the database "
-                              f"differs from {expected!r} (series {series.code})")
+                              f"differs from {expected!r} (series {series.code}){committed}")
     document.fiscal_year, document.number, document.number_text = fiscal_year, done.number, done.number_text
     return True
 
@@ -807,8 +835,8 @@ def issue_document(
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
-        with session.no_autoflush:
-            _write_issued(session, ctx, kind, document, issue_date, series, audited)
+        with session.no_autoflush:  # with no key to store afterwards, issuing is the last write
+            _write_issued(session, ctx, kind, document, issue_date, series, audited, last=idempotency_key is None)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         return Ok(public)
 

@@ -35,7 +35,7 @@ def worker(spec: dict[str, Any]) -> None:
     from praho_cli.output.streams import Environment
 
     if spec.get("pause_after_number"):
-        _pause_after_taking_a_number()
+        _pause_after_taking_a_number(spec.get("pause_seconds", 120))
     environ = {**os.environ, **SELLER_ENV, "PRAHO_DATABASE_URL": spec["url"], "PRAHO_ACTOR": f"worker-{os.getpid()}"}
     Path(spec["ready"]).write_text("ready")
     while not Path(spec["go"]).exists():
@@ -52,9 +52,11 @@ def worker(spec: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(results))
 
 
-def _pause_after_taking_a_number() -> None:
-    """Stop inside the issuing transaction, right after the counter row was locked and incremented:
-    in the general path (series.take_number) or in PostgreSQL's one-statement path (issuing.issue_in_one)."""
+def _pause_after_taking_a_number(seconds: float) -> None:
+    """Stop right after the counter row was locked and incremented: in the general path
+    (series.take_number) or after PostgreSQL's one statement (issuing.issue_in_one). The general
+    path, and the one statement when an idempotency key is stored after it, stop before COMMIT;
+    without a key the one statement has committed in its own round trip."""
     from praho_cli.ledger import issuing
     from praho_cli.services import series
 
@@ -64,7 +66,7 @@ def _pause_after_taking_a_number() -> None:
             if taken is not None:
                 # The CLI redirects sys.stderr to the worker's buffer: write to the real file descriptor.
                 os.write(2, f"TOOK {number_text(taken)}\n".encode())
-                time.sleep(120)
+                time.sleep(seconds)
             return taken
         return taken_then_hang
 
@@ -139,11 +141,39 @@ def numbers(praho: Callable[..., Any]) -> list[str]:
     return [r["number"] for r in rows if r["number"]]
 
 
+def _deadlocks(url: str, settle: bool = False) -> int:
+    """PostgreSQL's count of deadlocks detected in the ledger's database. ``settle``: first wait
+    for the other sessions to end (a backend reports its counts when it exits)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        deadline = time.monotonic() + 30
+        with engine.connect() as conn:
+            while settle and time.monotonic() < deadline and conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()")).scalar_one():
+                conn.rollback()
+                time.sleep(0.05)
+            conn.rollback()
+            return int(conn.execute(text("SELECT deadlocks FROM pg_stat_database "
+                                         "WHERE datname = current_database()")).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def test_eight_processes_issue_800_invoices_without_gap_or_duplicate(tmp_path, ledger_url, praho):
+    """Also, on PostgreSQL: no deadlock on the way (the unit of work would replay one silently, a
+    second lost to the deadlock detector's timeout): the one statement locks the series counter
+    before the audit chain's head, whatever plan PostgreSQL picks, as every other writer does."""
     seed(ledger_url, 800)
+    postgres = not ledger_url.startswith("sqlite")
+    deadlocks = _deadlocks(ledger_url) if postgres else 0
     per_worker = [[["invoices", "issue", str(i), "-o", "json", "--fields", "number"]
                    for i in range(w + 1, 801, 8)] for w in range(8)]
     results = collect(spawn(tmp_path, ledger_url, per_worker))
+    if postgres:
+        assert _deadlocks(ledger_url, settle=True) == deadlocks
     assert [code for code, _out, _err in results] == [0] * 800, [r for r in results if r[0] != 0][:3]
     issued = sorted(json.loads(out)["number"] for _code, out, _err in results)
     assert issued == [f"INV2026-{n:06d}" for n in range(1, 801)]
@@ -155,7 +185,40 @@ def test_eight_processes_issue_800_invoices_without_gap_or_duplicate(tmp_path, l
     assert praho("audit", "verify").exit_code == 0
 
 
+def test_the_one_statement_and_the_general_path_lock_in_the_same_order(tmp_path, ledger_url, praho):
+    """One issuer on the general path (its audit record holds the number's placeholder) holds the
+    series counter and is about to append its audit event; another issues in the same series
+    through PostgreSQL's one statement meanwhile. The second must wait on the counter without
+    holding the audit chain's head, or the two deadlock (and the detector costs a second)."""
+    from praho_cli.ledger.issuing import NUMBER_MARK
+
+    seed(ledger_url, 1)
+    assert praho("customers", "add", "--name", f"Mark {NUMBER_MARK} SRL", "--email", "m@mark.ro").exit_code == 0
+    assert praho("invoices", "create", "--customer", "2", "--currency", "RON",
+                 "--line", "Hosting|1|100").exit_code == 0
+    assert praho("invoices", "issue", "1").exit_code == 0  # the year's counter exists
+    postgres = not ledger_url.startswith("sqlite")
+    deadlocks = _deadlocks(ledger_url) if postgres else 0
+    [general] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2", "-o", "json", "--fields", "number"]]],
+                      pause_after_number=True, pause_seconds=4)
+    assert general.stderr is not None
+    assert general.stderr.readline() == "TOOK INV2026-000002\n"
+    [one] = spawn(tmp_path, ledger_url, [[["invoices", "create", "--customer", "1", "--currency", "RON",
+                                           "--line", "Backup|1|10"],
+                                          ["invoices", "issue", "3", "-o", "json", "--fields", "number"]]])
+    results = collect([general, one])
+    assert [r[0] for r in results] == [0, 0, 0], results
+    assert [json.loads(results[i][1])["number"] for i in (0, 2)] == ["INV2026-000002", "INV2026-000003"]
+    if postgres:
+        assert _deadlocks(ledger_url, settle=True) == deadlocks
+    assert praho("audit", "verify").exit_code == 0
+
+
 def test_sigkill_while_issuing_leaves_no_gap_and_no_half_issued_document(tmp_path, ledger_url, praho):
+    """SQLite: the kill lands with the counter locked, before COMMIT: the draft stays a draft and
+    its number goes to the next issuer. PostgreSQL: the one statement was committed in its own
+    round trip (no client step between the counter's lock and COMMIT), so the kill finds the
+    document issued whole: number, frozen details and audit event."""
     seed(ledger_url, 2)
     [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "1"]]], pause_after_number=True)
     assert victim.stderr is not None
@@ -166,21 +229,31 @@ def test_sigkill_while_issuing_leaves_no_gap_and_no_half_issued_document(tmp_pat
     assert victim.returncode == -signal.SIGKILL
     survivor = praho("invoices", "issue", "2", "-o", "json", "--fields", "number,status")
     assert survivor.exit_code == 0, survivor.stderr
-    assert survivor.json() == {"number": "INV2026-000001", "status": "issued"}
     killed = praho("invoices", "show", "1", "-o", "json", "--fields", "number,status,issue_date,seller")
-    assert killed.json() == {"number": None, "status": "draft", "issue_date": None, "seller": None}
-    again = praho("invoices", "issue", "1", "-o", "json", "--fields", "number")
-    assert again.json() == {"number": "INV2026-000002"}
+    if ledger_url.startswith("sqlite"):
+        assert survivor.json() == {"number": "INV2026-000001", "status": "issued"}
+        assert killed.json() == {"number": None, "status": "draft", "issue_date": None, "seller": None}
+        again = praho("invoices", "issue", "1", "-o", "json", "--fields", "number")
+        assert again.json() == {"number": "INV2026-000002"}
+    else:
+        assert survivor.json() == {"number": "INV2026-000002", "status": "issued"}
+        whole = killed.json()
+        assert (whole["number"], whole["status"], whole["issue_date"]) == ("INV2026-000001", "issued", "2026-11-26")
+        assert whole["seller"]["name"] == SELLER_ENV["PRAHO_SELLER_NAME"]
+        events = praho("audit", "list", "-o", "jsonl").jsonl()
+        assert [e["entity_id"] for e in events if e["action"] == "invoice.issue"] == ["1", "2"]
     assert praho("invoices", "series-audit").exit_code == 0
     assert praho("audit", "verify").exit_code == 0
 
 
 def test_sigkill_after_the_locked_statement_leaves_no_gap(tmp_path, ledger_url, praho):
-    """The same once the year's counter exists: on PostgreSQL the kill lands after the one statement
-    that numbered the document and wrote its audit event, before COMMIT."""
+    """With an idempotency key, whose record is written after the number is taken: on PostgreSQL
+    the kill lands after the one statement that numbered the document and wrote its audit event,
+    before COMMIT; on SQLite after the counter. Nothing of the issue survives."""
     seed(ledger_url, 3)
     assert praho("invoices", "issue", "1").exit_code == 0
-    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2"]]], pause_after_number=True)
+    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2", "--idempotency-key", "k-2"]]],
+                     pause_after_number=True)
     assert victim.stderr is not None
     assert victim.stderr.readline() == "TOOK INV2026-000002\n"
     victim.send_signal(signal.SIGKILL)

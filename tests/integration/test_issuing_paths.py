@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+import pytest
 from sqlalchemy import event, text
 
 from praho_cli.billing.numbering import DocumentKind
+from praho_cli.ledger import issuing
 from praho_cli.ledger.issuing import NUMBER_MARK
-from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.ledger.uow import commit_with, read_session, run_in_transaction
 from praho_cli.result import Ok
 from praho_cli.services import audit as audit_service
 from praho_cli.services import invoices, series
@@ -37,17 +40,35 @@ def _draft(session: Any, code: str, customer: str = "1") -> int:
     return int(made["id"])
 
 
+@pytest.fixture(autouse=True)
+def _unproven(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no number format proven (the proof is one statement, once per process)."""
+    monkeypatch.setattr(invoices, "_PROVEN", set())
+
+
 def _issue(db: Any, doc_id: int) -> tuple[dict[str, Any], list[str]]:
+    """Issue one draft; the statements sent, in order, those committed in their round trip marked
+    ``COMMITTED:`` (the transaction was over when the statement came back)."""
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         statements.append(statement)
 
+    def committing(session: Any, statement: Any, params: Any) -> Any:
+        row = commit_with(session, statement, params)
+        raw = session.connection().connection.driver_connection
+        over = raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        statements.append(("COMMITTED:" if over else "OPEN:") + statement.text)
+        return row
+
     event.listen(db.engine, "before_cursor_execute", seen)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(issuing, "commit_with", committing)
     try:
         issued = run_in_transaction(db, lambda s: invoices.issue_document(s, CTX, DocumentKind.INVOICE,
                                                                           str(doc_id))).unwrap()
     finally:
+        patch.undo()
         event.remove(db.engine, "before_cursor_execute", seen)
     return issued, statements
 
@@ -71,14 +92,20 @@ def test_every_template_numbers_alike_on_both_paths(db):
             if not db.is_postgres:
                 assert not any("WITH counter AS" in s for s in statements)
                 continue
-            if position == 0:  # no counter row yet: the general path inserts it
-                assert any(s.startswith("INSERT INTO series_counters") for s in statements), code
-            elif code == "SP":  # a template SQL does not render: the general path, every time
+            if code == "SP":  # a template SQL does not render: the general path, every time
                 assert any("WITH alongside AS" in s for s in statements), code
-            else:  # the draft read with its lines and rates, then the frozen draft and the locked part in one
-                assert len(statements) == 2 and "WITH counter AS" in statements[-1], (code, statements)
-                assert "json_agg" in statements[0]
-                assert "UPDATE billing_documents SET status = " in statements[1], statements[1]
+                assert not any(s.startswith("COMMITTED:") for s in statements)
+                continue
+            # The draft read with its lines and rates; the first time, the format's proof (sample
+            # numbers rendered by the statement's SQL); then the counter (created by the first
+            # issue of the year), the frozen draft, its number and the audit event in one statement,
+            # committed in the same round trip.
+            proof = ["unnest"] if position == 0 else []
+            assert len(statements) == 2 + len(proof), (code, statements)
+            assert "json_agg" in statements[0]
+            assert all(p in s for p, s in zip(proof, statements[1:-1], strict=True)), (code, statements)
+            assert statements[-1].startswith("COMMITTED:WITH counter AS (INSERT INTO series_counters"), statements
+            assert "UPDATE billing_documents SET status = " in statements[-1], statements[-1]
         with read_session(db) as s:  # what the issue returned is what the ledger holds, on either path
             for issued, _statements in results:
                 stored_doc = invoices.show_document(s, DocumentKind.INVOICE, issued["id"]).unwrap()
