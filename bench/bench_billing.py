@@ -272,28 +272,32 @@ def list_benchmark(tmp: Path, rows: int) -> dict[str, Any]:
             "startup_s": startup}
 
 
-ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is 2 statements: the draft locked
-with its customer, series, lines and candidate VAT rates in one round trip, then the locked part in
-one statement (praho_cli/ledger/issuing.py): increment the series counter, render the number, write
-the frozen draft with its number (one UPDATE of the document row), and append the audit event, whose
-hash the server computes over the same text Python verifies. From the counter's lock to COMMIT that
-is one round trip, as in the bare transaction (lock, increment, commit); the audit chain's head is
-locked in the same statement, so every writer queues there anyway. In one process, issuing costs
-1.7-1.8 ms of client CPU and 0.7 ms of server CPU per invoice (2.1-2.5 ms and 0.95 ms before the
-frozen draft was written with its number), the bare transaction 0.3-0.35 ms and 0.1 ms. With 8
-processes neither loop is simply CPU-bound: sampled over the steady part of a run, the host's two CPUs
-were 84 % busy while issuing and 62 % while running the bare loop. Issuing waits on the counter's
-lock, whose window runs from the locked statement to the end of COMMIT: the rest of that statement
-(the document row and its indexes, the audit row and its hash), the client's turn-around, then the
-commit's WAL flush; with synchronous_commit off the bare rate rose 45 % and issuing's 20 %. That is
-why cutting a fifth of issuing's CPU moved the ratio by about one point. Trials that sent COMMIT in the
-same round trip as the locked statement (psycopg pipeline) gave about a tenth more, but the number
-text check and the idempotency record must come before COMMIT, so that was not kept.
-The first invoice of a year (no counter row yet), SQLite, and number templates SQL cannot render
-exactly take the general path (the frozen draft, the counter, then the number with the audit event).
+ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is two round trips: the draft locked
+with its customer, series, lines and candidate VAT rates in one statement, then the locked part in
+one statement sent together with its COMMIT (psycopg's pipeline mode, praho_cli/ledger/uow.py
+commit_with): take the series counter (an upsert: the year's first number creates the row), render
+the number, write the frozen draft with its number (one UPDATE of the document row), append the
+audit event (its hash computed by the server over the text Python verifies), commit. No client step
+remains between the counter's lock and COMMIT, as in the bare transaction's best case.
+
+What bounds the 8-process ratio on this 2-CPU host. Timed from the client inside 8 issuing processes
+(2,400 invoices), the part of the counter's window that the client held, from the locked statement's
+reply to the end of COMMIT, was 2.9 ms per invoice when COMMIT was sent after the reply, against a
+window of 3.6-3.9 ms per invoice overall: the lock waited mostly on a client process that had to get
+a CPU back, run the rest of the service and send COMMIT. With COMMIT in the same round trip that part
+is gone (what the client does after the reply, 0.5 ms, happens after the lock is released), and the
+8 processes become CPU-bound instead: per invoice 3.0-3.4 ms of client CPU (SQLAlchemy's ORM and
+psycopg are two thirds of it) and 1.2-1.4 ms of server CPU, beside 0.3-0.35 ms and 0.1 ms for the bare
+transaction. The same change found a latent deadlock: the one statement could lock the audit chain's
+head before the counter (the planner's join order), while the general path locks counter then head;
+the head is now joined to the number and locked after it (a test with one issuer on each path caught
+it). Earlier trials of the pipelined COMMIT had gained little because that deadlock, and the
+idempotency record written before COMMIT, kept it from being used as is; an idempotency key still
+takes the two-step commit.
+The general path (SQLite, templates SQL cannot render exactly, audit records holding the number's
+placeholder) writes the frozen draft, takes the counter, then the number with the audit event.
 Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
-about 700 and 1,900 tx/s, and this host ran about a third slower on the day of these figures than on
-the day of the previous ones (the bare counter alone, 1 process on SQLite: 8,903 then 5,070 tx/s).
+about 550 and 1,900 tx/s from one day to the next.
 
 The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build
 each row's JSON (see docs/architecture.md), so it never imports SQLAlchemy or the models; what remains

@@ -38,12 +38,16 @@ def _secret_key(key: str) -> bool:
     return _SECRET_KEY.search(key) is not None
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # nothing inside to redact
+
+
 def redact(value: Any) -> Any:
     """Drop secret-looking keys at any depth: audit rows never hold a secret."""
     if isinstance(value, Mapping):
-        return {k: ("[redacted]" if _secret_key(str(k)) else redact(v)) for k, v in value.items()}
+        return {k: ("[redacted]" if _secret_key(str(k)) else v if type(v) in _PLAIN else redact(v))
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
+        return [v if type(v) in _PLAIN else redact(v) for v in value]
     return value
 
 

@@ -818,6 +818,9 @@ def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocumen
 def issue_document(
     session: Session, ctx: ServiceContext, kind: DocumentKind, ref: str, idempotency_key: str | None = None
 ) -> Result[dict[str, Any]]:
+    """Issue a draft invoice or proforma: the whole of a unit of work. Without an idempotency key, on
+    PostgreSQL, its last statement commits the transaction in the same round trip (see
+    ledger/issuing.py), so a caller must not write anything after it in the same session."""
     # Lock first, then look the key up: a concurrent replay waits for the first issuer's commit and
     # then finds its key, instead of finding an already issued document.
     found = _find_locked(session, kind, ref, seller_country=seller_profile(ctx).country)
