@@ -50,6 +50,12 @@ def read_session(db: Database) -> Iterator[Session]:
 _COMPILED: dict[tuple[int, str], tuple[TextClause, Any]] = {}
 
 
+def _pipelines(psycopg: Any) -> bool:
+    """Whether the libpq under psycopg has pipeline mode (libpq 14 and newer; psycopg's binary
+    wheels bring their own, a system libpq may be older)."""
+    return bool(psycopg.Pipeline.is_supported())
+
+
 def commit_with(session: Session, statement: TextClause, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """Run the transaction's last statement and COMMIT in one round trip; the statement's first row.
 
@@ -61,12 +67,13 @@ def commit_with(session: Session, statement: TextClause, params: Mapping[str, An
     over, and run_in_transaction's commit finds none open and sends nothing. A failure raises the
     error SQLAlchemy would have raised (deadlock, unique violation, lost connection), and the unit
     of work rolls back and replays as usual. Where the driver has no pipeline (SQLite), the
-    statement is executed and the commit left to the unit of work.
+    statement is executed and the commit left to the unit of work, as it is with a libpq that has
+    no pipeline mode.
     """
     session.flush()
     conn = session.connection()
     dialect = conn.dialect
-    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+    if dialect.name != "postgresql" or dialect.driver != "psycopg" or not _pipelines(dialect.loaded_dbapi):
         first = conn.execute(statement, params).first()
         return None if first is None else tuple(first)
     key = (id(statement), dialect.name)

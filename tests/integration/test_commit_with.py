@@ -76,3 +76,19 @@ def test_a_service_that_fails_after_committing_is_an_internal_error(probe_db):
         run_in_transaction(probe_db, work)
     assert failure.value.error.code is ErrorCode.INTERNAL and "too late" in failure.value.error.message
     assert _notes(probe_db) == [(3, "committed")]
+
+
+def test_without_pipeline_mode_the_unit_of_work_commits(probe_db, monkeypatch):
+    """A libpq older than 14 has no pipeline mode: the statement runs alone, COMMIT follows as usual."""
+    import praho_cli.ledger.uow as uow
+
+    monkeypatch.setattr(uow, "_pipelines", lambda _dbapi: False)
+    seen: list[Any] = []
+
+    def work(session: Any) -> Any:
+        row = commit_with(session, PROBE, {"id": 4, "note": "later"})
+        seen.extend(_notes(probe_db) if probe_db.is_postgres else [])
+        return Ok(row)
+
+    assert run_in_transaction(probe_db, work).unwrap() == (4, "later")
+    assert seen == [] and _notes(probe_db) == [(4, "later")]
