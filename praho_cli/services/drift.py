@@ -10,10 +10,13 @@ adopts Virtualmin's state into the ledger, or ignores the record; every action i
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import logging
+import marshal
 import multiprocessing
+import operator
 import os
 import signal
 import sys
@@ -189,27 +192,36 @@ def _worker_count(servers: Sequence[Server], clients: ClientProvider) -> int:
     return min(cpus, _MAX_WORKERS, len(servers) // _SERVERS_PER_WORKER)
 
 
-Compact = tuple[str, tuple[tuple[Any, ...], ...] | None, str | None]  # server, domain rows, error
+Compact = tuple[str, list[tuple[Any, ...]] | None, str | None]  # server, domain rows, error
 
 
-def _compact(read: ServerRead) -> Compact:
+def _compact(read: ServerRead) -> bytes:
+    """One server's read as a worker sends it: marshal of plain tuples (of str, None and bool), which
+    is written and read back in C, several times faster than a pickle of the same tuples."""
     if read.domains is None:
-        return read.server, None, read.error
-    return read.server, tuple([(d.domain, d.username, d.plan, d.plan_id, d.disabled) for d in read.domains]), None
+        return marshal.dumps((read.server, None, read.error))
+    return marshal.dumps((read.server, list(map(_REMOTE_FIELDS, read.domains)), None))
 
 
-def _from_compact(message: Compact) -> ServerRead:
-    name, rows, error = message
+_REMOTE_FIELDS = operator.attrgetter("domain", "username", "plan", "plan_id", "disabled")
+
+
+def _from_compact(message: bytes) -> ServerRead:
+    name, rows, error = cast(Compact, marshal.loads(message))
     if rows is None:
         return ServerRead(name, None, error)
-    return ServerRead(name, tuple(map(RemoteDomain._make, rows)))
+    # tuple.__new__ over the rows, from C: RemoteDomain._make is a Python-level call per domain
+    return ServerRead(name, tuple(map(_new_remote, rows)))
+
+
+_new_remote = functools.partial(tuple.__new__, RemoteDomain)
 
 
 def _worker(servers: Sequence[Server], clients: ClientProvider, parallel: int, out: Connection) -> None:
     """The body of a forked worker: read ``servers`` with threads and send each read as it completes."""
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(servers))), thread_name_prefix="drift") as pool:
         for future in as_completed([pool.submit(_read_one, clients, server) for server in servers]):
-            out.send(_compact(future.result()))
+            out.send_bytes(_compact(future.result()))
 
 
 def _fork_worker(servers: Sequence[Server], clients: ClientProvider, parallel: int) -> tuple[int, Connection]:
@@ -290,7 +302,7 @@ class _Reading:
                     conn = cast(Connection, ready_conn)
                     _pid, names = self._workers[conn]
                     try:
-                        read = _from_compact(conn.recv())
+                        read = _from_compact(conn.recv_bytes())
                     except (EOFError, OSError):
                         unread += sorted(names)  # a worker that ended early: read its rest here
                         self._end(conn)
