@@ -38,13 +38,17 @@ def lookup(session: Session, key: str) -> IdempotencyRecord | None:
     return session.get(IdempotencyRecord, key, populate_existing=True)
 
 
+def result_text(result: Mapping[str, Any]) -> str:
+    """A result as the store keeps it (and a replay returns it, decoded)."""
+    return json.dumps(result, sort_keys=True, default=str)
+
+
 def store(
     session: Session, key: str, command: str, digest: str, result: Mapping[str, Any], now: datetime
 ) -> None:
     session.add(
         IdempotencyRecord(
-            key=key, command=command, params_hash=digest,
-            result_json=json.dumps(result, sort_keys=True, default=str), created_at=now,
+            key=key, command=command, params_hash=digest, result_json=result_text(result), created_at=now,
         )
     )
     try:

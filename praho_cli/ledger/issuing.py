@@ -37,7 +37,7 @@ from sqlmodel import Session
 from praho_cli.ledger.audit import canonical, pg_append_sql, seq_splice
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, VatRateRow
-from praho_cli.ledger.models.core import AuditEvent
+from praho_cli.ledger.models.core import AuditEvent, IdempotencyRecord
 from praho_cli.ledger.uow import commit_with
 
 # Stands for the number's text in the event's canonical JSON until the server knows it: only
@@ -106,21 +106,46 @@ def _rendered(number: str) -> str:
 # The counter: the year's first number (the series' start) when the row does not exist yet, the
 # next one otherwise; either way the row stays locked until COMMIT. A concurrent first issuer waits
 # on the key and then takes the update branch: no gap, no duplicate, no replay.
-_NUMBERED = text(
-    "WITH counter AS (INSERT INTO series_counters (series_id, year, last_number) "
-    "VALUES (:key_series, :key_year, :start_number) ON CONFLICT (series_id, year) "
-    "DO UPDATE SET last_number = series_counters.last_number + 1 RETURNING last_number), "
-    f"numbered AS (SELECT last_number AS n, {_rendered('last_number')} AS nt FROM counter), "
-    "doc AS (UPDATE billing_documents SET "
-    + "".join(f"{c} = :f_{c}, " for c in FROZEN_COLUMNS)
-    + "fiscal_year = :doc_fiscal_year, number = numbered.n, "
-    "number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
-    + pg_append_sql(after=":after_head || numbered.nt || :after_tail",
-                    payload=":p_head || numbered.nt || :p_mid || head.seq::text || :p_tail",
-                    sources="head, numbered", lock_after="numbered",
-                    returning="(SELECT n FROM numbered), (SELECT nt FROM numbered), ")
-).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type),  # type: ignore[attr-defined]
-              *(bindparam(f"f_{c}", type_=_DOCUMENTS.c[c].type) for c in FROZEN_COLUMNS))
+def _numbered(with_key: bool) -> Any:
+    """The locked statement; ``with_key``: it also stores an idempotency key's record, whose result
+    text carries the number like the audit event's record."""
+    kept = ("kept AS (INSERT INTO idempotency_keys (key, command, params_hash, result_json, created_at) "
+            "SELECT :k_key, :k_command, :k_hash, :k_head || numbered.nt || :k_tail, :k_created FROM numbered), "
+            if with_key else "")
+    return text(
+        "WITH counter AS (INSERT INTO series_counters (series_id, year, last_number) "
+        "VALUES (:key_series, :key_year, :start_number) ON CONFLICT (series_id, year) "
+        "DO UPDATE SET last_number = series_counters.last_number + 1 RETURNING last_number), "
+        f"numbered AS (SELECT last_number AS n, {_rendered('last_number')} AS nt FROM counter), "
+        "doc AS (UPDATE billing_documents SET "
+        + "".join(f"{c} = :f_{c}, " for c in FROZEN_COLUMNS)
+        + "fiscal_year = :doc_fiscal_year, number = numbered.n, "
+        "number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
+        + kept
+        + pg_append_sql(after=":after_head || numbered.nt || :after_tail",
+                        payload=":p_head || numbered.nt || :p_mid || head.seq::text || :p_tail",
+                        sources="head, numbered", lock_after="numbered",
+                        returning="(SELECT n FROM numbered), (SELECT nt FROM numbered), ")
+    ).bindparams(bindparam("ts", type_=AuditEvent.__table__.c.ts.type),  # type: ignore[attr-defined]
+                 *(bindparam(f"f_{c}", type_=_DOCUMENTS.c[c].type) for c in FROZEN_COLUMNS),
+                 *([bindparam("k_created", type_=_KEYS.c.created_at.type)] if with_key else []))
+
+
+_KEYS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_NUMBERED, _NUMBERED_KEPT = _numbered(False), _numbered(True)
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """An idempotency key's record written by the locked statement: ``result`` is the command's
+    result as the store keeps it (ledger/idempotency.result_text), :data:`NUMBER_MARK` where the
+    number's text goes."""
+
+    key: str
+    command: str
+    params_hash: str
+    result: str
+    created_at: Any
 
 
 # The general path writes the frozen draft on its own, before it takes the counter's lock.
@@ -159,7 +184,7 @@ def render_in_sql(session: Session, number_format: NumberText, numbers: list[int
 def issue_in_one(
     session: Session, *, series_id: int, counter_year: int, start_number: int, fiscal_year: int,
     number_format: NumberText, document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any],
-    after: Mapping[str, Any], commit: bool = False,
+    after: Mapping[str, Any], commit: bool = False, key_record: KeyRecord | None = None,
 ) -> Issued | None:
     """Run the locked part of issuing in one statement (PostgreSQL only; see the module's docstring):
     the document's ``frozen`` values (every one of :data:`FROZEN_COLUMNS`) and its number, written
@@ -169,10 +194,11 @@ def issue_in_one(
     redacted, with :data:`NUMBER_MARK` where the number's text goes. The counter row is created
     with ``start_number`` when the year has none yet. ``commit``: this is the transaction's last
     statement, and COMMIT goes in the same round trip (:func:`praho_cli.ledger.uow.commit_with`).
-    None: nothing was sent (the record holds the mark elsewhere too); the caller writes the frozen
+    ``key_record``: an idempotency key's record, stored by the same statement.
+    None: nothing was sent (a record holds the mark elsewhere too); the caller writes the frozen
     draft and takes the general path in the same transaction."""
     after_json = canonical(after)
-    if after_json.count(NUMBER_MARK) != 1:
+    if after_json.count(NUMBER_MARK) != 1 or (key_record is not None and key_record.result.count(NUMBER_MARK) != 1):
         return None
     record = {**event, "entity_id": str(event["entity_id"]), "before_json": None, "after_json": after_json}
     before_seq, seq_tail = seq_splice(record)
@@ -186,8 +212,12 @@ def issue_in_one(
         **{k: record[k] for k in ("ts", "actor", "action", "entity_type", "entity_id", "before_json")},
         "after_head": after_head, "after_tail": after_tail, "p_head": p_head, "p_mid": p_mid, "p_tail": seq_tail,
     }
+    if key_record is not None:
+        k_head, k_tail = key_record.result.split(NUMBER_MARK)
+        params.update(k_key=key_record.key, k_command=key_record.command, k_hash=key_record.params_hash,
+                      k_head=k_head, k_tail=k_tail, k_created=key_record.created_at)
     execute = commit_with if commit else _execute
-    row = execute(session, _NUMBERED, params)
+    row = execute(session, _NUMBERED if key_record is None else _NUMBERED_KEPT, params)
     if row is None:  # the counter's upsert always returns its row
         raise RuntimeError("issuing's locked statement returned no row")
     return Issued(int(row[0]), str(row[1]))

@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from praho_cli.ledger import idempotency as store
 from praho_cli.ledger.models.base import iso
-from praho_cli.result import Err, ErrorCode, Ok, Result, err
+from praho_cli.result import ErrorCode, Ok, Result, err
 from praho_cli.services.context import ServiceContext
 
 MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The record a keyed command still has to write with its result (see :func:`idempotent_writing`)."""
+
+    key: str
+    command: str
+    digest: str
+    created_at: datetime
 
 
 def idempotent(
@@ -30,8 +42,30 @@ def idempotent(
     params: Mapping[str, Any],
     work: Callable[[], Result[dict[str, Any]]],
 ) -> Result[dict[str, Any]]:
+    """Run ``work`` once per key; its result is stored after it, in the same transaction."""
+
+    def then_store(pending: Pending | None) -> Result[dict[str, Any]]:
+        result = work()
+        if pending is not None and isinstance(result, Ok):
+            store.store(session, pending.key, pending.command, pending.digest, result.value, pending.created_at)
+        return result
+
+    return idempotent_writing(session, ctx, key, command, params, then_store)
+
+
+def idempotent_writing(
+    session: Session,
+    ctx: ServiceContext,
+    key: str | None,
+    command: str,
+    params: Mapping[str, Any],
+    work: Callable[[Pending | None], Result[dict[str, Any]]],
+) -> Result[dict[str, Any]]:
+    """:func:`idempotent` for work that writes its own record: a first use of the key runs
+    ``work(pending)``, which must store ``pending`` with its result (ledger/idempotency.store, or
+    in a statement of its own) when it succeeds; no key runs ``work(None)``."""
     if key is None:
-        return work()
+        return work(None)
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         return err(ErrorCode.INVALID, f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters")
     digest = store.params_hash(command, params)
@@ -45,8 +79,4 @@ def idempotent(
                 key=key,
             )
         return Ok(json.loads(seen.result_json))
-    result = work()
-    if isinstance(result, Err):
-        return result
-    store.store(session, key, command, digest, result.value, ctx.now())
-    return result
+    return work(Pending(key, command, digest, ctx.now()))

@@ -33,6 +33,7 @@ from praho_cli.billing.totals import (
     price_lines,
 )
 from praho_cli.ledger import audit, documents, issuing
+from praho_cli.ledger import idempotency as idempotency_store
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, DocumentSeries, Payment
@@ -50,7 +51,7 @@ from praho_cli.services.document_list import (
     DocumentFilter,
     check_status,
 )
-from praho_cli.services.idempotency import idempotent
+from praho_cli.services.idempotency import Pending, idempotent, idempotent_writing
 
 MAX_LINES = 500
 
@@ -675,30 +676,34 @@ def _frozen_values(document: BillingDocument) -> dict[str, Any]:
 
 
 def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
-                  issue_date: date, series: DocumentSeries, audited: dict[str, Any], *, last: bool = False) -> None:
+                  issue_date: date, series: DocumentSeries, audited: dict[str, Any], *,
+                  key_record: issuing.KeyRecord | None = None) -> bool:
     """Write the frozen draft, take its number and append the audit event; afterwards the ORM has
     nothing to flush for the document (its row is written by these statements, not by the ORM).
 
     One statement on PostgreSQL (ledger/issuing.py) for the templates SQL renders; otherwise the
     frozen draft's UPDATE (before the counter is locked), the counter, then the audit event
-    carrying the number's UPDATE (audit.Alongside). ``last``: the caller writes nothing after this,
-    so the one statement may commit the transaction in its round trip."""
+    carrying the number's UPDATE (audit.Alongside). The one statement is the transaction's last
+    and commits it in its round trip, storing ``key_record`` too; True when it did (the general
+    path leaves the key's record, and the COMMIT, to the caller)."""
     if session.new:  # lines rewritten by repricing go first
         session.flush()
     # Every column the issue changes is written by the statements below: the session lets go of the
     # document, so that nothing flushes it (the ORM would also compare every attribute for nothing).
     session.expunge(document)
-    if not _issue_in_one(session, ctx, kind, document, issue_date, series, audited, last=last):
-        issuing.write_frozen(session, document.id or 0, _frozen_values(document))  # before the counter's lock
-        parts, text = series_service.take_number(session, series, issue_date)
-        numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
-                    "number_text": text}
-        for column, value in numbered.items():
-            setattr(document, column, value)
-        audited.update(number=text, fiscal_year=numbered["fiscal_year"])
-        audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
-                     entity_type=kind.value, entity_id=str(document.id), after=audited, redacted=True,
-                     alongside=documents.write_number(document.id or 0, **numbered))
+    if _issue_in_one(session, ctx, kind, document, issue_date, series, audited, key_record=key_record):
+        return True
+    issuing.write_frozen(session, document.id or 0, _frozen_values(document))  # before the counter's lock
+    parts, text = series_service.take_number(session, series, issue_date)
+    numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
+                "number_text": text}
+    for column, value in numbered.items():
+        setattr(document, column, value)
+    audited.update(number=text, fiscal_year=numbered["fiscal_year"])
+    audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
+                 entity_type=kind.value, entity_id=str(document.id), after=audited, redacted=True,
+                 alongside=documents.write_number(document.id or 0, **numbered))
+    return False
 
 
 # Formats whose SQL rendering was proven equal to render_number's, per (template, series, year).
@@ -727,11 +732,11 @@ def _sql_renders(session: Session, series: DocumentSeries, year: int, fmt: issui
 
 def _issue_in_one(
     session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument, issue_date: date,
-    series: DocumentSeries, audited: dict[str, Any], *, last: bool = False,
+    series: DocumentSeries, audited: dict[str, Any], *, key_record: issuing.KeyRecord | None = None,
 ) -> bool:
-    """The frozen draft, its number and the audit event in one statement (PostgreSQL, and number
-    templates SQL renders exactly); False when it does not apply and nothing was written.
-    ``last``: commit in the same round trip (the caller writes nothing after)."""
+    """The frozen draft, its number, the audit event and ``key_record`` in one statement, committed
+    in its round trip (PostgreSQL, and number templates SQL renders exactly); False when it does not
+    apply and nothing was written."""
     if session.get_bind().dialect.name != "postgresql":
         return False
     fmt = issuing.number_text(series.template, series.code, issue_date.year)
@@ -744,15 +749,16 @@ def _issue_in_one(
         document_id=document.id or 0, frozen=_frozen_values(document),
         event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
                "entity_id": str(document.id)},
-        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}, commit=last,
+        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}, commit=True,
+        key_record=key_record,
     )
     if done is None:
         return False
     expected = render_number(series.template, NumberParts(series.code, issue_date.year, done.number))
-    if done.number_text != expected:  # unreachable for a proven format; rolls back unless committed
-        committed = "; it was committed: see `praho invoices series-audit`" if last else ""
+    if done.number_text != expected:  # unreachable for a proven format (and committed already)
         raise PrahoFailure.of(ErrorCode.INTERNAL, f"number text {done.number_text!r} rendered by the database "
-                              f"differs from {expected!r} (series {series.code}){committed}")
+                              f"differs from {expected!r} (series {series.code}); it was committed: "
+                              "see `praho invoices series-audit`")
     document.fiscal_year, document.number, document.number_text = fiscal_year, done.number, done.number_text
     return True
 
@@ -818,16 +824,17 @@ def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocumen
 def issue_document(
     session: Session, ctx: ServiceContext, kind: DocumentKind, ref: str, idempotency_key: str | None = None
 ) -> Result[dict[str, Any]]:
-    """Issue a draft invoice or proforma: the whole of a unit of work. Without an idempotency key, on
-    PostgreSQL, its last statement commits the transaction in the same round trip (see
-    ledger/issuing.py), so a caller must not write anything after it in the same session."""
+    """Issue a draft invoice or proforma: the whole of a unit of work. On PostgreSQL its last
+    statement commits the transaction in the same round trip (see ledger/issuing.py; with an
+    idempotency key, the key's record is written by that statement), so a caller must not write
+    anything after it in the same session."""
     # Lock first, then look the key up: a concurrent replay waits for the first issuer's commit and
     # then finds its key, instead of finding an already issued document.
     found = _find_locked(session, kind, ref, seller_country=seller_profile(ctx).country)
     if isinstance(found, Err):
         return found
 
-    def work() -> Result[dict[str, Any]]:
+    def work(pending: Pending | None) -> Result[dict[str, Any]]:
         document, _customer, series, prefetched = found.value  # held: _freeze finds the customer in the session
         refused = _require_draft(document, ref)
         if refused:
@@ -838,12 +845,18 @@ def issue_document(
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
-        with session.no_autoflush:  # with no key to store afterwards, issuing is the last write
-            _write_issued(session, ctx, kind, document, issue_date, series, audited, last=idempotency_key is None)
+        fiscal_year = issue_date.year if series.yearly_reset else 0
+        key_record = None if pending is None else issuing.KeyRecord(
+            pending.key, pending.command, pending.digest, created_at=pending.created_at,
+            result=idempotency_store.result_text({**public, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}))
+        with session.no_autoflush:
+            kept = _write_issued(session, ctx, kind, document, issue_date, series, audited, key_record=key_record)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
+        if pending is not None and not kept:  # the general path: the record goes after, before COMMIT
+            idempotency_store.store(session, pending.key, pending.command, pending.digest, public, pending.created_at)
         return Ok(public)
 
-    return idempotent(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)
+    return idempotent_writing(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)
 
 
 # --- credit notes and cancelling ------------------------------------------------------------------

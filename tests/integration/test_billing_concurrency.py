@@ -246,23 +246,29 @@ def test_sigkill_while_issuing_leaves_no_gap_and_no_half_issued_document(tmp_pat
     assert praho("audit", "verify").exit_code == 0
 
 
-def test_sigkill_after_the_locked_statement_leaves_no_gap(tmp_path, ledger_url, praho):
-    """With an idempotency key, whose record is written after the number is taken: on PostgreSQL
-    the kill lands after the one statement that numbered the document and wrote its audit event,
-    before COMMIT; on SQLite after the counter. Nothing of the issue survives."""
-    seed(ledger_url, 3)
+def test_sigkill_with_the_counter_locked_before_commit_leaves_nothing(tmp_path, ledger_url, praho):
+    """The general path on both backends (the customer's name holds the number's placeholder, so the
+    audit record cannot carry the number in SQL): the kill lands with the counter locked and
+    incremented, before COMMIT. Nothing of the issue survives: no number, no key, no gap."""
+    from praho_cli.ledger.issuing import NUMBER_MARK
+
+    seed(ledger_url, 2)
+    assert praho("customers", "add", "--name", f"Mark {NUMBER_MARK} SRL", "--email", "m@mark.ro").exit_code == 0
+    assert praho("invoices", "create", "--customer", "2", "--currency", "RON",
+                 "--line", "Hosting|1|100").exit_code == 0
     assert praho("invoices", "issue", "1").exit_code == 0
-    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2", "--idempotency-key", "k-2"]]],
+    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "3", "--idempotency-key", "k-3"]]],
                      pause_after_number=True)
     assert victim.stderr is not None
     assert victim.stderr.readline() == "TOOK INV2026-000002\n"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
-    survivor = praho("invoices", "issue", "3", "-o", "json", "--fields", "number")
+    survivor = praho("invoices", "issue", "2", "-o", "json", "--fields", "number")
     assert survivor.json() == {"number": "INV2026-000002"}
-    killed = praho("invoices", "show", "2", "-o", "json", "--fields", "number,status,seller")
+    killed = praho("invoices", "show", "3", "-o", "json", "--fields", "number,status,seller")
     assert killed.json() == {"number": None, "status": "draft", "seller": None}
-    assert praho("invoices", "issue", "2", "-o", "json", "--fields", "number").json() == {"number": "INV2026-000003"}
+    again = praho("invoices", "issue", "3", "--idempotency-key", "k-3", "-o", "json", "--fields", "number")
+    assert again.json() == {"number": "INV2026-000003"}  # the key was never stored
     assert praho("invoices", "series-audit").exit_code == 0
     assert praho("audit", "verify").exit_code == 0
 

@@ -4,6 +4,7 @@ Both must give the same documents, the same numbers and an audit chain that veri
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +47,7 @@ def _unproven(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(invoices, "_PROVEN", set())
 
 
-def _issue(db: Any, doc_id: int) -> tuple[dict[str, Any], list[str]]:
+def _issue(db: Any, doc_id: int, key: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """Issue one draft; the statements sent, in order, those committed in their round trip marked
     ``COMMITTED:`` (the transaction was over when the statement came back)."""
     statements: list[str] = []
@@ -66,7 +67,7 @@ def _issue(db: Any, doc_id: int) -> tuple[dict[str, Any], list[str]]:
     patch.setattr(issuing, "commit_with", committing)
     try:
         issued = run_in_transaction(db, lambda s: invoices.issue_document(s, CTX, DocumentKind.INVOICE,
-                                                                          str(doc_id))).unwrap()
+                                                                          str(doc_id), key)).unwrap()
     finally:
         patch.undo()
         event.remove(db.engine, "before_cursor_execute", seen)
@@ -137,5 +138,29 @@ def test_a_record_holding_the_mark_takes_the_general_path(db):
     issued, statements = _issue(db, second)
     assert issued["number"] == "INV2026-000002"
     assert not any("WITH counter AS" in s for s in statements)
+    with read_session(db) as s:
+        assert audit_service.verify_chain(s).unwrap()["ok"] is True
+
+
+def test_an_idempotency_key_is_stored_by_the_same_statement_and_replays_the_same_result(db):
+    def setup(session: Any) -> Any:
+        add_customer(session, CTX, CustomerInput(name="Acme SRL", email="a@acme.ro")).unwrap()
+        add_customer(session, CTX, CustomerInput(name=f"Mark {NUMBER_MARK} SRL", email="m@mark.ro")).unwrap()
+        return Ok([_draft(session, "INV"), _draft(session, "INV", customer="2")])
+
+    plain, marked = run_in_transaction(db, setup).unwrap()
+    for doc_id, key, number in ((plain, "k-plain", "INV2026-000001"), (marked, "k-marked", "INV2026-000002")):
+        issued, statements = _issue(db, doc_id, key=key)
+        assert issued["number"] == number
+        one_statement = db.is_postgres and doc_id == plain  # the marked record takes the general path
+        kept = [s for s in statements if "INSERT INTO idempotency_keys" in s]
+        assert kept and kept[0].startswith("COMMITTED:WITH counter AS") is one_statement, statements
+        replayed, again = _issue(db, doc_id, key=key)
+        assert replayed == issued
+        assert not any("WITH counter AS" in s or "INSERT INTO" in s for s in again), again
+        with read_session(db) as s:
+            stored = s.execute(text("SELECT command, result_json FROM idempotency_keys WHERE key = :k"),
+                               {"k": key}).one()
+        assert stored.command == "invoices.issue" and json.loads(stored.result_json) == issued
     with read_session(db) as s:
         assert audit_service.verify_chain(s).unwrap()["ok"] is True
