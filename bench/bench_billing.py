@@ -291,9 +291,8 @@ psycopg are two thirds of it) and 1.2-1.4 ms of server CPU, beside 0.3-0.35 ms a
 transaction. The same change found a latent deadlock: the one statement could lock the audit chain's
 head before the counter (the planner's join order), while the general path locks counter then head;
 the head is now joined to the number and locked after it (a test with one issuer on each path caught
-it). Earlier trials of the pipelined COMMIT had gained little because that deadlock, and the
-idempotency record written before COMMIT, kept it from being used as is; an idempotency key still
-takes the two-step commit.
+it). With an idempotency key the
+same statement stores the key's record, so keyed issues commit the same way.
 The general path (SQLite, templates SQL cannot render exactly, audit records holding the number's
 placeholder) writes the frozen draft, takes the counter, then the number with the audit event.
 Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
