@@ -17,7 +17,7 @@ It applies when SQL can render the number exactly: one ``{number}`` field, plain
 SQLite, the caller takes the general path. Before trusting a format, the caller proves it: it
 renders sample numbers with the same SQL expression (:func:`render_in_sql`) and compares them with
 :func:`praho_cli.billing.numbering.render_number`. A proven format lets the statement be the
-transaction's last, committed in the same round trip (``commit=True``), so that the counter is
+transaction's last, committed in the same round trip, so that the counter is
 locked only for as long as the server needs.
 """
 
@@ -103,6 +103,9 @@ def _rendered(number: str) -> str:
             f"ELSE lpad({number}::text, :nt_width, '0') END || :nt_suffix")
 
 
+_KEYS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+
 # The counter: the year's first number (the series' start) when the row does not exist yet, the
 # next one otherwise; either way the row stays locked until COMMIT. A concurrent first issuer waits
 # on the key and then takes the update branch: no gap, no duplicate, no replay.
@@ -119,7 +122,7 @@ def _numbered(with_key: bool) -> Any:
         f"numbered AS (SELECT last_number AS n, {_rendered('last_number')} AS nt FROM counter), "
         "doc AS (UPDATE billing_documents SET "
         + "".join(f"{c} = :f_{c}, " for c in FROZEN_COLUMNS)
-        + "fiscal_year = :doc_fiscal_year, number = numbered.n, "
+        + "fiscal_year = :key_year, number = numbered.n, "
         "number_text = numbered.nt FROM numbered WHERE billing_documents.id = :doc_id), "
         + kept
         + pg_append_sql(after=":after_head || numbered.nt || :after_tail",
@@ -131,7 +134,6 @@ def _numbered(with_key: bool) -> Any:
                  *([bindparam("k_created", type_=_KEYS.c.created_at.type)] if with_key else []))
 
 
-_KEYS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 _NUMBERED, _NUMBERED_KEPT = _numbered(False), _numbered(True)
 
 
@@ -165,10 +167,6 @@ class Issued:
     number_text: str
 
 
-def _execute(session: Session, statement: Any, params: Mapping[str, Any]) -> Any:
-    return session.connection().execute(statement, params).first()
-
-
 _RENDER = text(f"SELECT {_rendered('n')} FROM unnest(CAST(:numbers AS bigint[])) WITH ORDINALITY AS t(n, i) "
                "ORDER BY i")
 
@@ -182,19 +180,21 @@ def render_in_sql(session: Session, number_format: NumberText, numbers: list[int
 
 
 def issue_in_one(
-    session: Session, *, series_id: int, counter_year: int, start_number: int, fiscal_year: int,
-    number_format: NumberText, document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any],
-    after: Mapping[str, Any], commit: bool = False, key_record: KeyRecord | None = None,
+    session: Session, *, series_id: int, year: int, start_number: int, number_format: NumberText,
+    document_id: int, frozen: Mapping[str, Any], event: Mapping[str, Any], after: Mapping[str, Any],
+    key_record: KeyRecord | None = None,
 ) -> Issued | None:
-    """Run the locked part of issuing in one statement (PostgreSQL only; see the module's docstring):
-    the document's ``frozen`` values (every one of :data:`FROZEN_COLUMNS`) and its number, written
-    together, and the audit event.
+    """Run the locked part of issuing in one statement, the transaction's last, committed in the same
+    round trip (:func:`praho_cli.ledger.uow.commit_with`; PostgreSQL only, see the module's
+    docstring): the document's ``frozen`` values (every one of :data:`FROZEN_COLUMNS`) and its
+    number, written together, and the audit event.
 
+    ``year``: the fiscal year keying the counter and stored on the document (0 for a series that
+    never restarts).
     ``event``: ts, actor, action, entity_type, entity_id; ``after``: the event's record, already
     redacted, with :data:`NUMBER_MARK` where the number's text goes. The counter row is created
-    with ``start_number`` when the year has none yet. ``commit``: this is the transaction's last
-    statement, and COMMIT goes in the same round trip (:func:`praho_cli.ledger.uow.commit_with`).
-    ``key_record``: an idempotency key's record, stored by the same statement.
+    with ``start_number`` when the year has none yet. ``key_record``: an idempotency key's record,
+    stored by the same statement.
     None: nothing was sent (a record holds the mark elsewhere too); the caller writes the frozen
     draft and takes the general path in the same transaction."""
     after_json = canonical(after)
@@ -205,8 +205,7 @@ def issue_in_one(
     p_head, p_mid = before_seq.split(NUMBER_MARK)
     after_head, after_tail = after_json.split(NUMBER_MARK)
     params = {
-        "key_series": series_id, "key_year": counter_year, "start_number": start_number,
-        "doc_fiscal_year": fiscal_year, "doc_id": document_id,
+        "key_series": series_id, "key_year": year, "start_number": start_number, "doc_id": document_id,
         **{f"f_{c}": frozen[c] for c in FROZEN_COLUMNS},
         "nt_prefix": number_format.prefix, "nt_width": number_format.width, "nt_suffix": number_format.suffix,
         **{k: record[k] for k in ("ts", "actor", "action", "entity_type", "entity_id", "before_json")},
@@ -216,8 +215,7 @@ def issue_in_one(
         k_head, k_tail = key_record.result.split(NUMBER_MARK)
         params.update(k_key=key_record.key, k_command=key_record.command, k_hash=key_record.params_hash,
                       k_head=k_head, k_tail=k_tail, k_created=key_record.created_at)
-    execute = commit_with if commit else _execute
-    row = execute(session, _NUMBERED if key_record is None else _NUMBERED_KEPT, params)
+    row = commit_with(session, _NUMBERED if key_record is None else _NUMBERED_KEPT, params)
     if row is None:  # the counter's upsert always returns its row
         raise RuntimeError("issuing's locked statement returned no row")
     return Issued(int(row[0]), str(row[1]))

@@ -47,7 +47,7 @@ def read_session(db: Database) -> Iterator[Session]:
             session.rollback()
 
 
-_COMPILED: dict[tuple[int, str], tuple[TextClause, Any]] = {}
+_COMPILED: dict[int, tuple[TextClause, Any]] = {}  # by id(statement): the statement, compiled for psycopg
 
 
 def _pipelines(psycopg: Any) -> bool:
@@ -76,10 +76,9 @@ def commit_with(session: Session, statement: TextClause, params: Mapping[str, An
     if dialect.name != "postgresql" or dialect.driver != "psycopg" or not _pipelines(dialect.loaded_dbapi):
         first = conn.execute(statement, params).first()
         return None if first is None else tuple(first)
-    key = (id(statement), dialect.name)
-    cached = _COMPILED.get(key)
+    cached = _COMPILED.get(id(statement))
     if cached is None or cached[0] is not statement:
-        cached = _COMPILED[key] = (statement, statement.compile(dialect=dialect))
+        cached = _COMPILED[id(statement)] = (statement, statement.compile(dialect=dialect))
     compiled = cached[1]
     bound = compiled.construct_params(dict(params))
     for name, process in getattr(compiled, "_bind_processors", {}).items():

@@ -695,7 +695,7 @@ def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, doc
         return True
     issuing.write_frozen(session, document.id or 0, _frozen_values(document))  # before the counter's lock
     parts, text = series_service.take_number(session, series, issue_date)
-    numbered = {"fiscal_year": parts.year if series.yearly_reset else 0, "number": parts.number,
+    numbered = {"fiscal_year": counter_year(issue_date, series.yearly_reset), "number": parts.number,
                 "number_text": text}
     for column, value in numbered.items():
         setattr(document, column, value)
@@ -742,15 +742,13 @@ def _issue_in_one(
     fmt = issuing.number_text(series.template, series.code, issue_date.year)
     if fmt is None or not _sql_renders(session, series, issue_date.year, fmt):
         return False
-    fiscal_year = issue_date.year if series.yearly_reset else 0
+    fiscal_year = counter_year(issue_date, series.yearly_reset)
     done = issuing.issue_in_one(
-        session, series_id=series.id or 0, counter_year=counter_year(issue_date, series.yearly_reset),
-        start_number=series.start_number, fiscal_year=fiscal_year, number_format=fmt,
-        document_id=document.id or 0, frozen=_frozen_values(document),
+        session, series_id=series.id or 0, year=fiscal_year, start_number=series.start_number,
+        number_format=fmt, document_id=document.id or 0, frozen=_frozen_values(document),
         event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
                "entity_id": str(document.id)},
-        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}, commit=True,
-        key_record=key_record,
+        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}, key_record=key_record,
     )
     if done is None:
         return False
@@ -845,10 +843,10 @@ def issue_document(
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
-        fiscal_year = issue_date.year if series.yearly_reset else 0
         key_record = None if pending is None else issuing.KeyRecord(
             pending.key, pending.command, pending.digest, created_at=pending.created_at,
-            result=idempotency_store.result_text({**public, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}))
+            result=idempotency_store.result_text({**public, "number": issuing.NUMBER_MARK,
+                                                  "fiscal_year": counter_year(issue_date, series.yearly_reset)}))
         with session.no_autoflush:
             kept = _write_issued(session, ctx, kind, document, issue_date, series, audited, key_record=key_record)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)

@@ -164,3 +164,29 @@ def test_an_idempotency_key_is_stored_by_the_same_statement_and_replays_the_same
         assert stored.command == "invoices.issue" and json.loads(stored.result_json) == issued
     with read_session(db) as s:
         assert audit_service.verify_chain(s).unwrap()["ok"] is True
+
+
+def test_a_number_text_that_differs_after_the_commit_is_reported_as_committed(db, monkeypatch):
+    """Unreachable for a proven format; if the database's text ever differed from Python's, the
+    issue has committed with the statement, and the error says so instead of claiming a rollback."""
+    from praho_cli.result import ErrorCode, PrahoFailure
+
+    def setup(session: Any) -> Any:
+        add_customer(session, CTX, CustomerInput(name="Acme SRL", email="a@acme.ro")).unwrap()
+        return Ok(_draft(session, "INV"))
+
+    doc_id = run_in_transaction(db, setup).unwrap()
+    if not db.is_postgres:  # the general path renders in Python only
+        return
+    real = invoices.render_number
+    monkeypatch.setattr(invoices, "_sql_renders", lambda *_args: True)
+    monkeypatch.setattr(invoices, "render_number", lambda *args: real(*args) + "-python")
+    with pytest.raises(PrahoFailure) as failure:
+        _issue(db, doc_id)
+    assert failure.value.error.code is ErrorCode.INTERNAL
+    assert failure.value.error.message == ("number text 'INV2026-000001' rendered by the database differs from "
+                                           "'INV2026-000001-python' (series INV); it was committed: "
+                                           "see `praho invoices series-audit`")
+    with read_session(db) as s:
+        shown = invoices.show_document(s, DocumentKind.INVOICE, str(doc_id)).unwrap()
+    assert (shown["number"], shown["status"]) == ("INV2026-000001", "issued")
