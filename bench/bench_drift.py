@@ -337,7 +337,8 @@ def main() -> None:
     lines += [
         "",
         f"{verdict} (As a process: {fleet_process / one_process:.2f}x; the strict, in-process figure "
-        f"is the one held against the target.) Each server is read with the lean "
+        f"is the one held against the target; what it would take: docs/drift.md, \"The fleet-scan "
+        f"target\", and `bench/bench_drift_paths.py`.) Each server is read with the lean "
         f"`list-domains --simple-multiline` request "
         f"(`simple-multiline=` without `multiline=`; the text comes back in the envelope's `output`) and only "
         f"the lines drift compares are picked out of it. A {args.domains}-domain reply is "
