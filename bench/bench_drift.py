@@ -197,8 +197,11 @@ def _wait_for_fleet(parent: Any, proc: multiprocessing.Process, timeout: float |
         raise SystemExit(f"the simulated fleet's process closed its pipe (exit code {proc.exitcode})") from None
 
 
-def measure(servers: int, domains: int, latency: float, runs: int, work: Path, tag: str,
-            memory: bool = False) -> tuple[float, float, tuple[int, int], float]:
+def start_fleet(work: Path, tag: str, servers: int, domains: int, latency: float
+                ) -> tuple[multiprocessing.Process, Any, str, list[str]]:
+    """A simulated fleet of ``servers`` (its process and the pipe that stops it) and a SQLite ledger
+    holding exactly their accounts: (process, pipe, ledger URL, server names). The caller stops the
+    fleet with stop_fleet."""
     names = [f"vm{i:02d}" for i in range(1, servers + 1)]
     parent, child = multiprocessing.Pipe()
     proc = multiprocessing.Process(target=_serve_fleet, args=(str(work / f"sim-{tag}"), names, domains, latency,
@@ -208,6 +211,24 @@ def measure(servers: int, domains: int, latency: float, runs: int, work: Path, t
         urls = _wait_for_fleet(parent, proc)
         url = f"sqlite:///{work / f'ledger-{tag}.db'}"
         _ledger(url, urls, domains)
+    except BaseException:
+        stop_fleet(proc, parent)
+        raise
+    return proc, parent, url, names
+
+
+def stop_fleet(proc: multiprocessing.Process, parent: Any) -> None:
+    if proc.is_alive():
+        parent.send("stop")
+        proc.join(timeout=30)
+    if proc.is_alive():
+        proc.kill()
+
+
+def measure(servers: int, domains: int, latency: float, runs: int, work: Path, tag: str,
+            memory: bool = False) -> tuple[float, float, tuple[int, int], float]:
+    proc, parent, url, names = start_fleet(work, tag, servers, domains, latency)
+    try:
         _scan(url, names, work / f"home-{tag}")  # warm-up: imports, connections
         samples = [_scan(url, names, work / f"home-{tag}") for _ in range(runs)]
         process = statistics.median(_scan_process(url, names, work / f"home-{tag}") for _ in range(runs))
@@ -218,11 +239,7 @@ def measure(servers: int, domains: int, latency: float, runs: int, work: Path, t
         return (statistics.median(w for w, _c in samples), statistics.median(c for _w, c in samples), peak,
                 process)
     finally:
-        if proc.is_alive():
-            parent.send("stop")
-            proc.join(timeout=30)
-        if proc.is_alive():
-            proc.kill()
+        stop_fleet(proc, parent)
 
 
 def _peak(url: str, names: list[str], home: Path, *, workers: bool) -> int:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
-import multiprocessing
 import os
 import statistics
 import sys
@@ -42,7 +41,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_drift import _ledger, _scan, _serve_fleet, _wait_for_fleet  # noqa: E402
+from bench.bench_drift import _scan, start_fleet, stop_fleet  # noqa: E402
 
 VARIANTS = ("shipped", "stdlib-threads", "stdlib-one-thread", "floor")
 
@@ -106,18 +105,6 @@ def _variant(name: str) -> Iterator[None]:
         drift._read_one, drift._worker = real_read, real_worker  # type: ignore[assignment]
 
 
-def _fleet(work: Path, tag: str, servers: int, domains: int, latency: float) -> tuple[Any, Any, str, list[str]]:
-    names = [f"vm{i:02d}" for i in range(1, servers + 1)]
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.Process(target=_serve_fleet, args=(str(work / f"sim-{tag}"), names, domains, latency,
-                                                              child), daemon=True)
-    proc.start()
-    urls = _wait_for_fleet(parent, proc)
-    url = f"sqlite:///{work / f'ledger-{tag}.db'}"
-    _ledger(url, urls, domains)
-    return proc, parent, url, names
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--servers", type=int, default=50)
@@ -130,9 +117,10 @@ def main() -> None:
     walls: dict[tuple[str, int], list[float]] = {(v, n): [] for v in VARIANTS for n in (1, args.servers)}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        fleets = {1: _fleet(work, "one", 1, args.domains, args.latency),
-                  args.servers: _fleet(work, "fleet", args.servers, args.domains, args.latency)}
+        fleets: dict[int, tuple[Any, Any, str, list[str]]] = {}
         try:
+            fleets[1] = start_fleet(work, "one", 1, args.domains, args.latency)
+            fleets[args.servers] = start_fleet(work, "fleet", args.servers, args.domains, args.latency)
             for run in range(args.runs + 1):  # the first round warms up every variant and is not counted
                 for variant in VARIANTS:
                     with _variant(variant):
@@ -142,8 +130,7 @@ def main() -> None:
                                 walls[(variant, size)].append(wall)
         finally:
             for proc, conn, _url, _names in fleets.values():
-                conn.send("stop")
-                proc.join(timeout=30)
+                stop_fleet(proc, conn)
     load_after = os.getloadavg()[0]
     latency_ms = int(args.latency * 1000)
     lines = [

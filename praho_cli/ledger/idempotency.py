@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,17 @@ from sqlmodel import Session
 
 from praho_cli.ledger.models.core import IdempotencyRecord
 from praho_cli.ledger.uow import RetryTransaction
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The record a keyed command still has to write with its result: through :func:`store`, or in
+    a statement of its own (ledger/issuing.py)."""
+
+    key: str
+    command: str
+    digest: str
+    created_at: datetime
 
 
 def params_hash(command: str, params: Mapping[str, Any]) -> str:

@@ -35,6 +35,7 @@ from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlmodel import Session
 
 from praho_cli.ledger.audit import canonical, pg_append_sql, seq_splice
+from praho_cli.ledger.idempotency import Pending
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, VatRateRow
 from praho_cli.ledger.models.core import AuditEvent, IdempotencyRecord
@@ -143,11 +144,8 @@ class KeyRecord:
     result as the store keeps it (ledger/idempotency.result_text), :data:`NUMBER_MARK` where the
     number's text goes."""
 
-    key: str
-    command: str
-    params_hash: str
+    pending: Pending
     result: str
-    created_at: Any
 
 
 # The general path writes the frozen draft on its own, before it takes the counter's lock.
@@ -213,8 +211,9 @@ def issue_in_one(
     }
     if key_record is not None:
         k_head, k_tail = key_record.result.split(NUMBER_MARK)
-        params.update(k_key=key_record.key, k_command=key_record.command, k_hash=key_record.params_hash,
-                      k_head=k_head, k_tail=k_tail, k_created=key_record.created_at)
+        pending = key_record.pending
+        params.update(k_key=pending.key, k_command=pending.command, k_hash=pending.digest,
+                      k_head=k_head, k_tail=k_tail, k_created=pending.created_at)
     row = commit_with(session, _NUMBERED if key_record is None else _NUMBERED_KEPT, params)
     if row is None:  # the counter's upsert always returns its row
         raise RuntimeError("issuing's locked statement returned no row")

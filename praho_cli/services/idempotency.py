@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from praho_cli.ledger import idempotency as store
+from praho_cli.ledger.idempotency import Pending
 from praho_cli.ledger.models.base import iso
 from praho_cli.result import ErrorCode, Ok, Result, err
 from praho_cli.services.context import ServiceContext
 
 MAX_KEY_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class Pending:
-    """The record a keyed command still has to write with its result (see :func:`idempotent_writing`)."""
-
-    key: str
-    command: str
-    digest: str
-    created_at: datetime
 
 
 def idempotent(

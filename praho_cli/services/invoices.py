@@ -844,8 +844,7 @@ def issue_document(
         public = detail(session, document, totals, series=series, was_draft=True)
         audited = audit.redact(public)
         key_record = None if pending is None else issuing.KeyRecord(
-            pending.key, pending.command, pending.digest, created_at=pending.created_at,
-            result=idempotency_store.result_text({**public, "number": issuing.NUMBER_MARK,
+            pending, idempotency_store.result_text({**public, "number": issuing.NUMBER_MARK,
                                                   "fiscal_year": counter_year(issue_date, series.yearly_reset)}))
         with session.no_autoflush:
             kept = _write_issued(session, ctx, kind, document, issue_date, series, audited, key_record=key_record)
