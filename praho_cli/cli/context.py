@@ -11,6 +11,7 @@ import getpass
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -104,6 +105,19 @@ class AppContext:
         return self.env.clock()
 
     @cached_property
+    def zone(self) -> tzinfo:
+        """The business's time zone (business.timezone), validated when settings load."""
+        from praho_cli import calendar
+
+        return calendar.zone(str(self.settings.get("business.timezone")))
+
+    def today(self) -> date:
+        """Today in the business's time zone."""
+        from praho_cli import calendar
+
+        return calendar.local_date(self.now(), self.zone)
+
+    @cached_property
     def actor(self) -> str:
         configured = self.settings.get("actor")
         if configured:
@@ -122,6 +136,7 @@ class AppContext:
             default_currency=str(self.settings.get("billing.default_currency")),
             setting=self.settings.get,
             run_id=self.run_id,
+            zone=self.zone,
         )
 
     # --- the ledger ---------------------------------------------------------------------------

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from praho_cli.result import ErrorCode, PrahoFailure
 
 
-def parse_datetime(value: str, flag: str) -> datetime:
-    """ISO date (midnight UTC) or datetime; a time without an offset is UTC."""
+def parse_datetime(value: str, flag: str, zone: tzinfo) -> datetime:
+    """An ISO date (the start of that day in the business's time zone ``zone``) or datetime (a time
+    without an offset is UTC, as praho prints every timestamp), as an aware UTC datetime."""
+    from praho_cli.calendar import day_start
+
     text = value.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+            return day_start(date.fromisoformat(text), zone)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise PrahoFailure.of(ErrorCode.INVALID, f"{flag}: {value!r} is not an ISO date or datetime "

@@ -11,6 +11,7 @@ whose stdout's first line is the secret), and they are redacted wherever setting
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ class Setting:
     secret: bool = False
     choices: tuple[str, ...] = ()
     example: Any = None
+    # Raises ValueError (its text names what is wrong) for a value of the right type that is not valid.
+    check: Callable[[Any], object] | None = None
 
     @property
     def section(self) -> str:
@@ -32,6 +35,12 @@ class Setting:
     @property
     def leaf(self) -> str:
         return self.key.rsplit(".", 1)[-1]
+
+
+def _time_zone(value: Any) -> object:
+    from praho_cli.calendar import zone
+
+    return zone(str(value))
 
 
 OUTPUT_CHOICES = ("table", "json", "jsonl", "csv", "tsv")
@@ -50,6 +59,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sqlite_busy_timeout_ms", int, 30000, "How long a SQLite writer waits for the write lock."),
     Setting("lock_ttl_seconds", int, 300, "Lease length of a run lock on SQLite; renewed while the run "
             "lives, taken over by another run once expired."),
+    # --- the business -------------------------------------------------------------------------
+    Setting("business.timezone", str, "Europe/Bucharest", "IANA time zone of the business. Timestamps are "
+            "stored and printed in UTC; every date a person or the law reads (issue date, tax point, due date, "
+            "the fiscal year of a number, the VAT and exchange rate's day, days overdue, cron's day, date "
+            "filters) is the calendar date in this zone.", example="Europe/Bucharest", check=_time_zone),
     # --- the seller (billing) -------------------------------------------------------------------
     Setting("seller.name", str, "", "Legal name printed on invoices; required to issue any document.",
             example="Hosting SRL"),

@@ -76,6 +76,11 @@ def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False) -
     if setting.choices and value not in setting.choices:
         shown = ", ".join(c for c in setting.choices if c) or "(empty)"
         raise _config_error(f"{where}: {setting.key} must be one of {shown}, got {value!r}")
+    if setting.check is not None:
+        try:
+            setting.check(value)
+        except ValueError as exc:
+            raise _config_error(f"{where}: {setting.key}: {exc}") from None
     return value
 
 

@@ -11,12 +11,8 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -28,12 +24,17 @@ class Environment:
     stdin_isatty: bool | None = None
     stdout_isatty: bool | None = None
     stderr_isatty: bool | None = None
-    clock: Callable[[], datetime] = utc_now
+    # None: the process's clock (UTC now, or started at PRAHO_NOW: see praho_cli/calendar.py).
+    clock: Callable[[], datetime] = None  # type: ignore[assignment]  # set in __post_init__
     # Tests hand in a factory that returns a Virtualmin transport for a server connection.
     transport_factory: Callable[..., Any] | None = None
     terminal_width: int | None = None
 
     def __post_init__(self) -> None:
+        if self.clock is None:
+            from praho_cli.calendar import clock_from_environ
+
+            self.clock = clock_from_environ(self.environ)
         if self.stdin_isatty is None:
             self.stdin_isatty = _isatty(self.stdin)
         if self.stdout_isatty is None:

@@ -124,7 +124,7 @@ def _set_action(db: Database, ctx: ServiceContext, action_id: int, status: str, 
 def run_dunning(
     db: Database, ctx: ServiceContext, clients: ClientProvider, notify: Notify | None = None
 ) -> Result[DunningReport]:
-    today = ctx.now().date()
+    today = ctx.today()
     remind_after = int(ctx.setting("dunning.reminder_after_days") or 3)
     suspend_after = int(ctx.setting("dunning.suspend_after_days") or 15)
     report = DunningReport(as_of=today.isoformat())

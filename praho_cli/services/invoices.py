@@ -463,7 +463,7 @@ def list_documents(
         stmt = stmt.where(doc.due_date <= flt.due_to)
     if flt.overdue:
         # Overdue by the clock even if the cron sweep has not marked it yet.
-        stmt = stmt.where(doc.status.in_(OPEN_STATUSES), doc.due_date < ctx.now().date())
+        stmt = stmt.where(doc.status.in_(OPEN_STATUSES), doc.due_date < ctx.today())
 
     def rows() -> Iterator[dict[str, Any]]:
         result = session.connection().execute(stmt.execution_options(yield_per=1000))
@@ -511,7 +511,7 @@ def _apply_totals(document: BillingDocument, decision: RegimeDecision | None, to
 def _reprice(session: Session, ctx: ServiceContext, document: BillingDocument, lines: Sequence[LineInput]) -> None:
     customer = session.get(Customer, document.customer_id)
     assert customer is not None  # a foreign key guarantees it
-    tax_point = document.tax_point or ctx.now().date()
+    tax_point = document.tax_point or ctx.today()
     decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point)
     _write_lines(session, document, totals.lines)
     _apply_totals(document, decision, totals)
@@ -767,7 +767,7 @@ def _number(session: Session, document: BillingDocument, issue_date: date,
     series = series or session.get(DocumentSeries, document.series_id)
     assert series is not None
     parts, text = series_service.take_number(session, series, issue_date)
-    document.fiscal_year = parts.year if series.yearly_reset else 0
+    document.fiscal_year = counter_year(issue_date, series.yearly_reset)
     document.number, document.number_text = parts.number, text
 
 
@@ -786,7 +786,7 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument,
     customer = session.get(Customer, document.customer_id)
     assert customer is not None
     now = ctx.now()
-    issue_date = now.date()
+    issue_date = ctx.date_of(now)
     tax_point = document.tax_point or issue_date
     decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point, prefetched)
     if totals.total_minor < 0:
@@ -871,6 +871,7 @@ def issue_credit_note(
     require_seller(ctx)
     series = series_service.series_for_new_document(session, ctx, DocumentKind.CREDIT_NOTE, None).unwrap()
     now = ctx.now()
+    issue_date = ctx.date_of(now)
     totals = compute_totals(lines, invoice.rounding)
     note = BillingDocument(
         kind=DocumentKind.CREDIT_NOTE.value, status="issued", series_id=series.id or 0,
@@ -879,7 +880,7 @@ def issue_credit_note(
         fx_rate=invoice.fx_rate, fx_day=invoice.fx_day, fx_source=invoice.fx_source,
         seller_json=json.dumps(seller_snapshot(ctx), sort_keys=True, ensure_ascii=False),
         customer_json=invoice.customer_json, corrects_id=invoice.id, reason=reason,
-        issue_date=now.date(), due_date=now.date(), issued_at=now, created_at=now, updated_at=now,
+        issue_date=issue_date, due_date=issue_date, issued_at=now, created_at=now, updated_at=now,
     )
     _apply_totals(note, None, totals)
     if note.fx_rate is not None:
@@ -887,7 +888,7 @@ def issue_credit_note(
     session.add(note)
     session.flush()
     _write_lines(session, note, totals.lines)
-    _number(session, note, now.date())
+    _number(session, note, issue_date)
     session.add(note)
     session.flush()
     return note
@@ -937,7 +938,7 @@ def cancel_invoice(
 # --- overdue --------------------------------------------------------------------------------------
 def mark_overdue(session: Session, ctx: ServiceContext) -> Result[dict[str, Any]]:
     """Move every issued or partially paid invoice due before today to overdue. A rerun finds none."""
-    today = ctx.now().date()
+    today = ctx.today()
     due = list(session.execute(
         select(BillingDocument).where(
             BillingDocument.kind == DocumentKind.INVOICE.value,

@@ -119,7 +119,7 @@ def record_payment(
     kind = DocumentKind.INVOICE if data.invoice is not None else DocumentKind.PROFORMA
     ref = data.invoice if data.invoice is not None else data.proforma
     assert ref is not None
-    paid_at = data.paid_at or ctx.now().date()
+    paid_at = data.paid_at or ctx.today()
     params = {"kind": kind.value, "ref": ref, "amount": data.amount.strip(), "method": data.method,
               "reference": data.reference, "paid_at": paid_at.isoformat()}
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from praho_cli import calendar
 from praho_cli.billing.numbering import DocumentKind
 from praho_cli.billing.totals import PricedLine, compute_totals, negate
 from praho_cli.ledger import audit
@@ -290,7 +291,8 @@ def show_refund(session: Session, ref: str) -> Result[dict[str, Any]]:
     return Ok(detail(session, refund))
 
 
-def list_refunds(session: Session, flt: RefundFilter) -> Result[Iterator[dict[str, Any]]]:
+def list_refunds(session: Session, flt: RefundFilter, zone: tzinfo) -> Result[Iterator[dict[str, Any]]]:
+    """Refunds matching ``flt``; ``--from``/``--to`` are days in the business's time zone ``zone``."""
     invoice_id = customer_id = None
     if flt.status is not None and flt.status not in STATUSES:
         return err(ErrorCode.INVALID, f"status: must be one of {', '.join(STATUSES)}, not {flt.status!r}")
@@ -306,8 +308,7 @@ def list_refunds(session: Session, flt: RefundFilter) -> Result[Iterator[dict[st
         if isinstance(customer, Err):
             return customer
         customer_id = customer.value.id
-    start = datetime.combine(flt.created_from, time(), UTC) if flt.created_from else None
-    before = datetime.combine(flt.created_to + timedelta(days=1), time(), UTC) if flt.created_to else None
+    start, before = calendar.day_range(flt.created_from, flt.created_to, zone)
     rows = repo.iter_refunds(session, invoice_id=invoice_id, customer_id=customer_id, status=flt.status,
                              created_from=start, created_before=before)
     return Ok(_summary(refund, number, note) for refund, number, note in rows)

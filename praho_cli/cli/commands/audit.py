@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Annotated
 
 import typer
@@ -11,10 +12,15 @@ from praho_cli.cli import options as o
 app = typer.Typer(help="The hash-chained audit trail of every change.", no_args_is_help=True)
 
 
-def _when(value: str | None, flag: str):  # type: ignore[no-untyped-def]
+_WHEN = ("this time: an ISO date (the start of that day in the business's time zone) or datetime "
+         "(UTC unless it has an offset).")
+_SINCE_HELP, _UNTIL_HELP = f"From {_WHEN}", f"Before {_WHEN}"
+
+
+def _when(value: str | None, flag: str, zone: tzinfo) -> datetime | None:
     from praho_cli.cli.parsing import parse_datetime
 
-    return parse_datetime(value, flag) if value else None
+    return parse_datetime(value, flag, zone) if value else None
 
 
 @app.command("list")
@@ -23,8 +29,8 @@ def list_(
     entity: Annotated[str | None, typer.Option("--entity", help="TYPE or TYPE:ID, e.g. customer:12.")] = None,
     action: Annotated[str | None, typer.Option("--action", help="Action, * as wildcard: customer.*")] = None,
     actor: Annotated[str | None, typer.Option("--actor-name", help="Only events by this actor.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="From this time (ISO date or datetime, UTC).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Before this time (ISO date or datetime, UTC).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=_SINCE_HELP)] = None,
+    until: Annotated[str | None, typer.Option("--until", help=_UNTIL_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N events.")] = None,
     newest_first: Annotated[bool, typer.Option("--newest-first", help="Newest events first.")] = False,
     output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
@@ -40,7 +46,7 @@ def list_(
     out = app_.renderer(audit.AUDIT_EVENT, output, fields, json)
     entity_type, _, entity_id = (entity or "").partition(":")
     flt = AuditFilter(entity_type=entity_type or None, entity_id=entity_id or None, action=action, actor=actor,
-                      since=_when(since, "--since"), until=_when(until, "--until"), limit=limit,
+                      since=_when(since, "--since", app_.zone), until=_when(until, "--until", app_.zone), limit=limit,
                       newest_first=newest_first)
     with app_.reading() as session:
         out.many(audit.list_events(session, flt).unwrap())

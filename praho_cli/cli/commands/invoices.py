@@ -169,7 +169,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
             with app_.direct_reader() as reader:
                 if reader is not None:
                     out.many_encoded(document_list.list_documents_json(
-                        reader, _kind(kind_name), flt, out.fields, app_.now().date()).unwrap())
+                        reader, _kind(kind_name), flt, out.fields, app_.today()).unwrap())
                     return
         from praho_cli.services import invoices
 

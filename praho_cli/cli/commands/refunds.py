@@ -84,7 +84,7 @@ def list_(
                                created_from=parse_date(date_from, "--from") if date_from else None,
                                created_to=parse_date(date_to, "--to") if date_to else None)
     with app_.reading() as session:
-        out.many(refunds.list_refunds(session, flt).unwrap())
+        out.many(refunds.list_refunds(session, flt, app_.zone).unwrap())
 
 
 @app.command("show")
