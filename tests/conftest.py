@@ -23,6 +23,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXED_NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
+# Every process a test starts runs on the same clock as the in-process CLI: praho starts its clock
+# at PRAHO_NOW (praho_cli/calendar.py). It is set in this process's environment before any test, so
+# every spawning helper, and every child that inherits the environment, gets it; Cli.env() carries
+# it too, for tests that build a child's environment from the CLI's.
+PROCESS_CLOCK = {"PRAHO_NOW": FIXED_NOW.isoformat().replace("+00:00", "Z")}
+os.environ.update(PROCESS_CLOCK)
 # Every ledger the tests bill from has a seller: praho refuses to issue a document without one.
 SELLER_ENV = {"PRAHO_SELLER_NAME": "Praho Test SRL", "PRAHO_SELLER_VAT_ID": "RO18547290",
               "PRAHO_SELLER_ADDRESS": "Str. Testului 1, Cluj-Napoca"}
@@ -192,6 +198,7 @@ class Cli:
             "PATH": os.environ.get("PATH", ""),
             "PRAHO_ACTOR": "tester",
             **SELLER_ENV,
+            **PROCESS_CLOCK,
         }
         if self.database_url:
             env["PRAHO_DATABASE_URL"] = self.database_url

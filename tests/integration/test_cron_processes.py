@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from praho_cli.virtualmin.simulator import Fault, SimState, serve
-from tests.conftest import Cli, praho_popen
+from tests.conftest import FIXED_NOW, Cli, praho_popen
 
 PASSWORD = "sim-Pass-42"
 ENV = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_VIRTUALMIN_TIMEOUT_SECONDS": "20"}
@@ -58,7 +58,7 @@ def runs(url: str) -> list[tuple[str, datetime, datetime | None]]:
 
 @pytest.mark.slow
 def test_two_runs_together_one_exits_75_and_wait_runs_after(tmp_path: Path, ledger_url: str, vm1: Any) -> None:
-    cli = setup_ledger(tmp_path, ledger_url, vm1, datetime.now(UTC), 2)
+    cli = setup_ledger(tmp_path, ledger_url, vm1, FIXED_NOW, 2)
     env = cli.env()
     # Every read takes 1.5 s, so a run (servers-check and drift-scan read) lasts about 3 s.
     vm1.set_faults([Fault("latency", seconds=1.5, programs=("info", "list-domains"))])
@@ -80,7 +80,7 @@ def test_two_runs_together_one_exits_75_and_wait_runs_after(tmp_path: Path, ledg
 def test_sigkill_mid_dunning_then_rerun_loses_nothing_and_repeats_nothing(
     tmp_path: Path, sqlite_url: str, vm1: Any
 ) -> None:
-    issued = datetime.now(UTC) - timedelta(days=60)
+    issued = FIXED_NOW - timedelta(days=60)
     cli = setup_ledger(tmp_path, sqlite_url, vm1, issued, 6)
     assert cli("accounts", "protect", "site3.ro").exit_code == 0
     assert cli("invoices", "create", "--customer", "1", "--line", "Hosting|1|100").exit_code == 0

@@ -245,7 +245,7 @@ def test_twenty_processes_ten_slots(cli_any: Any, fleet: Any) -> None:
     assert run("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
     for sim in fleet:
         assert run("servers", "add", sim.name, "--url", sim.url, "--max-domains", "5").exit_code == 0
-    # processes use the real clock: check with it too so health is fresh for them
+    # the processes run on the fixed clock too (PRAHO_NOW): their health check is fresh for them
     # 20 interpreters on a small CI machine: a writer may wait its turn for longer than the default 30 s.
     env = {**base, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60", "PRAHO_SQLITE_BUSY_TIMEOUT_MS": "180000"}
     done = praho_popen(["servers", "check", "--all"], env)
