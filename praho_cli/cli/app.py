@@ -147,3 +147,4 @@ def root(
         verbose=verbose, debug=debug, log_format=log_format.lower() if log_format else None, actor=actor,
     )
     _ = launch.app.messages  # from here on, praho_cli's loggers write through the Messenger
+    launch.env.clock()  # a bad PRAHO_NOW stops every command before it does anything (exit 78)

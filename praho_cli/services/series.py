@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
+from praho_cli import calendar
 from praho_cli.billing.numbering import (
     DEFAULT_TEMPLATE,
     DocumentKind,
@@ -68,9 +69,13 @@ SERIES_AUDIT = RecordType(
         Field("counter", "integer|null", "The counter's last number; must equal last_number."),
         Field("missing", "array", "Numbers never issued between the start number and last_number."),
         Field("duplicates", "array", "Numbers issued more than once."),
-        Field("ok", "boolean", "True when there is no gap, no duplicate and the counter agrees."),
+        Field("misdated", "array", "Numbers (text) whose issue date is not the business-zone date of their issue "
+              "timestamp: documents issued late in the evening by a praho that dated them in UTC."),
+        Field("ok", "boolean", "True when there is no gap, no duplicate, no misdated document and the counter "
+              "agrees."),
     ),
-    extra_schema={"missing": {"items": {"type": "integer"}}, "duplicates": {"items": {"type": "integer"}}},
+    extra_schema={"missing": {"items": {"type": "integer"}}, "duplicates": {"items": {"type": "integer"}},
+                  "misdated": {"items": {"type": "string"}}},
 )
 
 DEFAULT_SETTING = {
@@ -235,8 +240,11 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
     return parts, render_number(series.template, parts)
 
 
-def audit_series(session: Session, code: str | None = None, year: int | None = None) -> Result[list[dict[str, Any]]]:
-    """Gaps and duplicates per series and fiscal year, and whether each counter agrees."""
+def audit_series(session: Session, zone: tzinfo, code: str | None = None,
+                 year: int | None = None) -> Result[list[dict[str, Any]]]:
+    """Gaps, duplicates and misdated documents per series and fiscal year, and whether each counter
+    agrees. A document is misdated when its issue date is not the date, in the business's time zone
+    ``zone``, of the moment it was issued."""
     stmt = select(DocumentSeries).order_by(DocumentSeries.code)
     if code:
         found = find_series(session, code)
@@ -254,21 +262,25 @@ def audit_series(session: Session, code: str | None = None, year: int | None = N
         for key in sorted(keys):
             if year is not None and key not in (year, 0):
                 continue
-            numbers = [n for (n,) in session.execute(
-                select(BillingDocument.number).where(
+            rows = session.execute(
+                select(BillingDocument.number, BillingDocument.number_text, BillingDocument.issue_date,
+                       BillingDocument.issued_at).where(
                     BillingDocument.series_id == series.id, BillingDocument.fiscal_year == key,
                     BillingDocument.number.is_not(None),  # type: ignore[union-attr]
                 ).order_by(BillingDocument.number)
-            )]
+            ).all()
+            numbers = [row.number for row in rows]
             missing, duplicates = find_gaps(numbers, series.start_number)
+            misdated = [row.number_text for row in rows if row.issued_at is not None
+                        and calendar.local_date(row.issued_at, zone) != row.issue_date]
             counter = counters.get(key)
             highest = numbers[-1] if numbers else None
             counter_ok = counter == highest or (counter == series.start_number - 1 and highest is None)
             findings.append({
                 "series": series.code, "year": key, "issued": len(numbers),
                 "first_number": numbers[0] if numbers else None, "last_number": highest,
-                "counter": counter, "missing": missing, "duplicates": duplicates,
-                "ok": not missing and not duplicates and counter_ok,
+                "counter": counter, "missing": missing, "duplicates": duplicates, "misdated": misdated,
+                "ok": not missing and not duplicates and not misdated and counter_ok,
             })
     return Ok(findings)
 

@@ -120,7 +120,7 @@ def test_every_template_numbers_alike_on_both_paths(db):
                                 "ON e.entity_id = CAST(d.id AS VARCHAR) AND e.action = 'invoice.issue' "
                                 "ORDER BY d.id")).all()
         shown = invoices.show_document(s, DocumentKind.INVOICE, "INV2026-000002").unwrap()
-        audit_rows = [r for r in series.audit_series(s).unwrap() if r.get("gaps") or r.get("duplicates")]
+        audit_rows = [r for r in series.audit_series(s, CTX.zone).unwrap() if r.get("gaps") or r.get("duplicates")]
     assert report["ok"] is True, report
     assert all(f'"number":"{number}"' in after for number, after in stored)
     assert all(NUMBER_MARK not in after for _number, after in stored)

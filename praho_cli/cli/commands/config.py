@@ -56,6 +56,10 @@ def show(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fiel
     app_ = o.app_of(ctx)
     out = app_.renderer(config.SETTING, output, fields, json)
     out.many(config.show(app_.settings).unwrap())
+    zone = app_.settings.get("business.timezone")
+    app_.messages.info(f"Timestamps are UTC; every date people read (issue, tax point, due, days overdue, "
+                       f"date filters, a number's year) is the date in business.timezone = {zone}",
+                       event="config.calendar", timezone=zone)
 
 
 @app.command("get")

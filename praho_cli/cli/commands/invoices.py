@@ -235,7 +235,10 @@ def series_audit(
     year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.")] = None,
     output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
 ) -> None:
-    """Prove every series has no gap and no duplicate; exit 7 when one has.
+    """Prove every series has no gap, no duplicate and no misdated document; exit 7 when one has.
+
+    A document is misdated when its issue date is not the date, in business.timezone, of the moment
+    it was issued (documents issued late in the evening by a praho that dated them in UTC).
 
     Example: praho invoices series-audit --series INV --year 2026
     """
@@ -245,11 +248,11 @@ def series_audit(
     app_ = o.app_of(ctx)
     out = app_.renderer(series_service.SERIES_AUDIT, output, fields, json)
     with app_.reading() as session:
-        findings = series_service.audit_series(session, series, year).unwrap()
+        findings = series_service.audit_series(session, app_.zone, series, year).unwrap()
     out.many(findings)
     bad = [f for f in findings if not f["ok"]]
     if bad:
-        raise PrahoFailure.of(ErrorCode.DIFFERENCES, "gaps or duplicates in " + ", ".join(
+        raise PrahoFailure.of(ErrorCode.DIFFERENCES, "gaps, duplicates or misdated documents in " + ", ".join(
             f"{f['series']}/{f['year']} (missing {f['missing']}, duplicates {f['duplicates']}, "
-            f"counter {f['counter']})" for f in bad))
+            f"misdated {f['misdated']}, counter {f['counter']})" for f in bad))
     app_.messages.success(f"{len(findings)} series-year(s) checked: no gap, no duplicate", event="series.audited")
