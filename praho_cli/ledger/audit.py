@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from praho_cli.ledger.models.base import iso
@@ -79,69 +79,6 @@ def compute_hash(prev_hash: str, event: Any) -> str:
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 _HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 
-# PostgreSQL appends in one statement: lock and read the head, insert the event with its hash
-# computed by the server from the same text Python hashes (the canonical payload with the new
-# sequence number spliced in), and move the head. verify() recomputes every hash in Python, so a
-# server-side hash that differed in one byte would be reported as a broken chain (tests check it).
-_SEQ_MARK = ',"seq":-1,"ts":'
-
-
-def seq_splice(record: Mapping[str, Any]) -> tuple[str, str]:
-    """The hashed payload of an event (``record``: its columns but seq) as the text before and after
-    its sequence number, which only the server knows when it appends."""
-    head, tail = _event_payload({**record, "seq": -1}).split(_SEQ_MARK)  # once: inside before/after
-    return head + ',"seq":', ',"ts":' + tail  # every quote is escaped
-
-
-def pg_append_sql(
-    *, after: str = ":after_json", payload: str = ":payload_head || head.seq::text || :payload_tail",
-    sources: str = "head", returning: str = "", lock_after: str | None = None,
-) -> str:
-    """The append's CTEs and final UPDATE on PostgreSQL: ``head`` (locked), ``event`` (inserted, its
-    hash the sha256 of the previous hash and ``payload``), the head moved. A caller that builds a
-    larger statement around it (ledger/issuing.py) gives its own SQL for the event's ``after``
-    text and the ``payload``, the ``sources`` they read, and columns to return first.
-
-    ``lock_after`` names a CTE of the caller's that takes another lock (issuing: the series
-    counter): the head's row is joined to it and locked only once it has produced its row, so the
-    statement always locks the other row first and the head second, whatever join order the planner
-    picks, the same order as the general path (counter, then the audit append), with no deadlock
-    between issuers."""
-    if lock_after:
-        head = (f"head AS (SELECT audit_head.seq + 1 AS seq, audit_head.hash AS prev FROM audit_head "
-                f"CROSS JOIN {lock_after} WHERE audit_head.id = 1 FOR UPDATE OF audit_head), ")
-    else:
-        head = "head AS (SELECT seq + 1 AS seq, hash AS prev FROM audit_head WHERE id = 1 FOR UPDATE), "
-    return (
-        head +
-        "event AS (INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before_json, "
-        "after_json, prev_hash, hash) SELECT head.seq, :ts, :actor, :action, :entity_type, :entity_id, "
-        f"CAST(:before_json AS text), {after}, head.prev, "
-        f"encode(sha256(convert_to(head.prev || {payload}, 'UTF8')), 'hex') FROM {sources} "
-        "RETURNING seq, prev_hash, hash) "
-        "UPDATE audit_head SET seq = event.seq, hash = event.hash FROM event WHERE audit_head.id = 1 "
-        f"RETURNING {returning}event.seq, event.prev_hash, event.hash"
-    )
-
-
-@dataclass(frozen=True)
-class Alongside:
-    """One data-modifying statement of the caller's (``sql``: an UPDATE, INSERT or DELETE with
-    ``:named`` parameters that do not clash with the append's own) that must happen in the same
-    transaction as the event. On PostgreSQL it rides in the append's statement as a CTE (always run
-    in full, referenced or not), which spares a round trip while the caller holds its locks; on
-    SQLite it is executed just before the append."""
-
-    sql: str
-    params: Mapping[str, Any]
-
-
-@functools.lru_cache(maxsize=16)
-def _append_pg(alongside_sql: str | None) -> TextClause:
-    prefix = f"WITH alongside AS ({alongside_sql}), " if alongside_sql else "WITH "
-    return text(prefix + pg_append_sql()).bindparams(bindparam("ts", type_=_EVENTS.c.ts.type))
-
-
 def append(
     session: Session,
     *,
@@ -152,36 +89,23 @@ def append(
     entity_id: str | int,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    redacted: bool = False,
-    alongside: Alongside | None = None,
 ) -> dict[str, Any]:
     """Append one event in the caller's transaction and return it (a mapping of its columns).
 
-    ``redacted``: ``before``/``after`` already went through :func:`redact` (a caller holding a
-    lock prepares them before taking it). The head row stays locked until commit and every writer
-    queues on it, so the append is kept short: one statement on PostgreSQL (see :func:`pg_append_sql`);
-    on SQLite, whose writers are serialized by BEGIN IMMEDIATE and which has no network round
-    trips, read the head, insert the event, move the head. ``alongside``: see :class:`Alongside`."""
-    clean = (lambda v: v) if redacted else redact
+    The head row is locked (FOR UPDATE on PostgreSQL; SQLite's writers are serialised by BEGIN
+    IMMEDIATE) and stays locked until commit, so sequence numbers are gapless and every event's hash
+    chains to the one before it: read the head, insert the event with its hash, move the head."""
     event: dict[str, Any] = {
         "ts": ts,
         "actor": actor,
         "action": action,
         "entity_type": entity_type,
         "entity_id": str(entity_id),
-        "before_json": canonical(clean(before)) if before is not None else None,
-        "after_json": canonical(clean(after)) if after is not None else None,
+        "before_json": canonical(redact(before)) if before is not None else None,
+        "after_json": canonical(redact(after)) if after is not None else None,
     }
-    if session.get_bind().dialect.name == "postgresql":
-        head, tail = seq_splice(event)
-        params = {**event, "payload_head": head, "payload_tail": tail}
-        if alongside is not None:
-            params.update(alongside.params)
-        seq, prev_hash, hash_ = session.execute(_append_pg(alongside.sql if alongside else None), params).one()
-        return {**event, "seq": seq, "prev_hash": prev_hash, "hash": hash_}
-    if alongside is not None:
-        session.execute(text(alongside.sql), dict(alongside.params))
-    seq, prev_hash = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
+    seq, prev_hash = session.execute(
+        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()).one()
     event.update(seq=seq + 1, prev_hash=prev_hash)
     event["hash"] = compute_hash(prev_hash, event)
     session.execute(insert(_EVENTS).values(**event))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,17 +14,6 @@ from sqlmodel import Session
 
 from praho_cli.ledger.models.core import IdempotencyRecord
 from praho_cli.ledger.uow import RetryTransaction
-
-
-@dataclass(frozen=True)
-class Pending:
-    """The record a keyed command still has to write with its result: through :func:`store`, or in
-    a statement of its own (ledger/issuing.py)."""
-
-    key: str
-    command: str
-    digest: str
-    created_at: datetime
 
 
 def params_hash(command: str, params: Mapping[str, Any]) -> str:
@@ -50,17 +38,13 @@ def lookup(session: Session, key: str) -> IdempotencyRecord | None:
     return session.get(IdempotencyRecord, key, populate_existing=True)
 
 
-def result_text(result: Mapping[str, Any]) -> str:
-    """A result as the store keeps it (and a replay returns it, decoded)."""
-    return json.dumps(result, sort_keys=True, default=str)
-
-
 def store(
     session: Session, key: str, command: str, digest: str, result: Mapping[str, Any], now: datetime
 ) -> None:
     session.add(
         IdempotencyRecord(
-            key=key, command=command, params_hash=digest, result_json=result_text(result), created_at=now,
+            key=key, command=command, params_hash=digest, result_json=json.dumps(result, sort_keys=True, default=str),
+            created_at=now,
         )
     )
     try:

@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import Session
 
 from praho_cli.ledger import idempotency as store
-from praho_cli.ledger.idempotency import Pending
 from praho_cli.ledger.models.base import iso
 from praho_cli.result import ErrorCode, Ok, Result, err
 from praho_cli.services.context import ServiceContext
@@ -32,29 +31,8 @@ def idempotent(
     work: Callable[[], Result[dict[str, Any]]],
 ) -> Result[dict[str, Any]]:
     """Run ``work`` once per key; its result is stored after it, in the same transaction."""
-
-    def then_store(pending: Pending | None) -> Result[dict[str, Any]]:
-        result = work()
-        if pending is not None and isinstance(result, Ok):
-            store.store(session, pending.key, pending.command, pending.digest, result.value, pending.created_at)
-        return result
-
-    return idempotent_writing(session, ctx, key, command, params, then_store)
-
-
-def idempotent_writing(
-    session: Session,
-    ctx: ServiceContext,
-    key: str | None,
-    command: str,
-    params: Mapping[str, Any],
-    work: Callable[[Pending | None], Result[dict[str, Any]]],
-) -> Result[dict[str, Any]]:
-    """:func:`idempotent` for work that writes its own record: a first use of the key runs
-    ``work(pending)``, which must store ``pending`` with its result (ledger/idempotency.store, or
-    in a statement of its own) when it succeeds; no key runs ``work(None)``."""
     if key is None:
-        return work(None)
+        return work()
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         return err(ErrorCode.INVALID, f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters")
     digest = store.params_hash(command, params)
@@ -68,4 +46,8 @@ def idempotent_writing(
                 key=key,
             )
         return Ok(json.loads(seen.result_json))
-    return work(Pending(key, command, digest, ctx.now()))
+    started = ctx.now()
+    result = work()
+    if isinstance(result, Ok):
+        store.store(session, key, command, digest, result.value, started)
+    return result

@@ -8,7 +8,6 @@ transaction. Issued documents are never deleted or edited; corrections are credi
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from sqlalchemy import String, bindparam, case, cast, delete, func, select
 from sqlmodel import Session
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
-from praho_cli.billing.numbering import DocumentKind, NumberParts, counter_year, render_number
-from praho_cli.billing.rates import VatRate, parse_category
+from praho_cli.billing.numbering import DocumentKind, counter_year
+from praho_cli.billing.rates import parse_category
 from praho_cli.billing.regime import RegimeDecision, SellerTaxProfile, TaxParty, decide_regime
 from praho_cli.billing.totals import (
     DocumentTotals,
@@ -32,8 +31,7 @@ from praho_cli.billing.totals import (
     negate,
     price_lines,
 )
-from praho_cli.ledger import audit, documents, issuing
-from praho_cli.ledger import idempotency as idempotency_store
+from praho_cli.ledger import audit
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, DocumentSeries, Payment
@@ -51,7 +49,7 @@ from praho_cli.services.document_list import (
     DocumentFilter,
     check_status,
 )
-from praho_cli.services.idempotency import Pending, idempotent, idempotent_writing
+from praho_cli.services.idempotency import idempotent
 
 MAX_LINES = 500
 
@@ -191,31 +189,6 @@ def _locked(stmt: Any) -> Any:
 _LOCKED_BY_NUMBER, _LOCKED_BY_ID = _locked(_BY_NUMBER), _locked(_BY_ID)
 
 
-@functools.cache
-def _with_prefetch(locked: Any) -> Any:
-    """A locked lookup that also brings what issuing reads (PostgreSQL; built on first use)."""
-    return locked.add_columns(*issuing.prefetch_columns())
-
-
-@dataclass(frozen=True)
-class Prefetched:
-    """What issuing reads besides the draft, fetched with it (PostgreSQL): its lines, and the VAT
-    rates of the seller's and the customer's countries."""
-
-    lines: list[PricedLine]
-    rates: dict[str, list[VatRate]]
-
-
-def _prefetched(line_rows: Any, rate_rows: Any) -> Prefetched:
-    """From the JSON arrays of issuing.prefetch_columns (dates arrive as ISO text)."""
-    rates: dict[str, list[VatRate]] = {}
-    for country, category, rate, valid_from, valid_to in rate_rows or ():
-        rates.setdefault(country, []).append(tax_service.vat_rate(
-            country, category, rate, date.fromisoformat(valid_from),
-            date.fromisoformat(valid_to) if valid_to else None))
-    return Prefetched([_priced_line(*row) for row in line_rows or ()], rates)
-
-
 def _lookups(kind: DocumentKind, ref: str, *, lock: bool) -> list[tuple[Any, dict[str, Any]]]:
     by_number = (_LOCKED_BY_NUMBER if lock else _BY_NUMBER, {"kind": kind.value, "ref": ref})
     if not ref.lstrip("#").isdigit():
@@ -247,21 +220,11 @@ def find_locked(
     """The document, locked (FOR UPDATE) and read fresh, with its customer and series in the same
     round trip (only the document's row is locked). Holding the three keeps them in the session's
     identity map, so later ``session.get`` calls for them cost no query."""
-    return _find_locked(session, kind, ref).map(lambda found: found[:3])
-
-
-def _find_locked(
-    session: Session, kind: DocumentKind, ref: str, seller_country: str | None = None
-) -> Result[tuple[BillingDocument, Customer, DocumentSeries, Prefetched | None]]:
-    """find_locked; with ``seller_country`` on PostgreSQL, also what issuing reads (Prefetched)."""
     ref = ref.strip()
-    prefetch = seller_country is not None and session.get_bind().dialect.name == "postgresql"
     for stmt, params in _lookups(kind, ref, lock=True):
-        if prefetch:
-            stmt, params = _with_prefetch(stmt), {**params, "seller_country": seller_country}
         row = session.execute(stmt, params).first()
         if row is not None:
-            return Ok((row[0], row[1], row[2], _prefetched(row[3], row[4]) if prefetch else None))
+            return Ok((row[0], row[1], row[2]))
     return _not_found(kind, ref)
 
 
@@ -477,14 +440,11 @@ def list_documents(
 # --- drafts ---------------------------------------------------------------------------------------
 def _price_draft(
     session: Session, ctx: ServiceContext, document: BillingDocument, customer: Customer,
-    lines: Sequence[LineInput], tax_point: date, prefetched: Prefetched | None = None,
+    lines: Sequence[LineInput], tax_point: date,
 ) -> tuple[RegimeDecision, DocumentTotals]:
     seller = seller_profile(ctx)
     decision = decide_regime(seller, tax_party(customer))
-    if prefetched is not None and decision.rate_country in (seller.country, customer.country):
-        rates = prefetched.rates.get(decision.rate_country, [])
-    else:
-        rates = tax_service.load_rates(session, decision.rate_country)
+    rates = tax_service.load_rates(session, decision.rate_country)
     rounding = _rounding(ctx)
     totals = compute_totals(price_lines(lines, decision, rates, tax_point, rounding), rounding)
     return decision, totals
@@ -671,96 +631,6 @@ def _freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> 
                                                 document.rounding)
 
 
-def _frozen_values(document: BillingDocument) -> dict[str, Any]:
-    return {c: getattr(document, c) for c in issuing.FROZEN_COLUMNS}
-
-
-def _write_issued(session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument,
-                  issue_date: date, series: DocumentSeries, audited: dict[str, Any], *,
-                  key_record: issuing.KeyRecord | None = None) -> bool:
-    """Write the frozen draft, take its number and append the audit event; afterwards the ORM has
-    nothing to flush for the document (its row is written by these statements, not by the ORM).
-
-    One statement on PostgreSQL (ledger/issuing.py) for the templates SQL renders; otherwise the
-    frozen draft's UPDATE (before the counter is locked), the counter, then the audit event
-    carrying the number's UPDATE (audit.Alongside). The one statement is the transaction's last
-    and commits it in its round trip, storing ``key_record`` too; True when it did (the general
-    path leaves the key's record, and the COMMIT, to the caller)."""
-    if session.new:  # lines rewritten by repricing go first
-        session.flush()
-    # Every column the issue changes is written by the statements below: the session lets go of the
-    # document, so that nothing flushes it (the ORM would also compare every attribute for nothing).
-    session.expunge(document)
-    if _issue_in_one(session, ctx, kind, document, issue_date, series, audited, key_record=key_record):
-        return True
-    issuing.write_frozen(session, document.id or 0, _frozen_values(document))  # before the counter's lock
-    parts, text = series_service.take_number(session, series, issue_date)
-    numbered = {"fiscal_year": counter_year(issue_date, series.yearly_reset), "number": parts.number,
-                "number_text": text}
-    for column, value in numbered.items():
-        setattr(document, column, value)
-    audited.update(number=text, fiscal_year=numbered["fiscal_year"])
-    audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
-                 entity_type=kind.value, entity_id=str(document.id), after=audited, redacted=True,
-                 alongside=documents.write_number(document.id or 0, **numbered))
-    return False
-
-
-# Formats whose SQL rendering was proven equal to render_number's, per (template, series, year).
-_PROVEN: set[tuple[str, str, int]] = set()
-
-
-def _proof_numbers(width: int) -> list[int]:
-    """Numbers either side of every change of length up to past the padding, and the largest ones."""
-    around = {n for k in range(max(width, 1) + 3) for n in (10**k - 1, 10**k, 10**k + 1)}
-    return sorted((around | {2**31 - 1, 2**63 - 1}) - {0})
-
-
-def _sql_renders(session: Session, series: DocumentSeries, year: int, fmt: issuing.NumberText) -> bool:
-    """Whether the database renders ``series``' numbers in ``year`` exactly as Python does: sample
-    numbers rendered by the statement's own SQL expression, once per process and format."""
-    key = (series.template, series.code, year)
-    if key in _PROVEN:
-        return True
-    numbers = _proof_numbers(fmt.width)
-    python = [render_number(series.template, NumberParts(series.code, year, n)) for n in numbers]
-    if issuing.render_in_sql(session, fmt, numbers) != python:
-        return False
-    _PROVEN.add(key)
-    return True
-
-
-def _issue_in_one(
-    session: Session, ctx: ServiceContext, kind: DocumentKind, document: BillingDocument, issue_date: date,
-    series: DocumentSeries, audited: dict[str, Any], *, key_record: issuing.KeyRecord | None = None,
-) -> bool:
-    """The frozen draft, its number, the audit event and ``key_record`` in one statement, committed
-    in its round trip (PostgreSQL, and number templates SQL renders exactly); False when it does not
-    apply and nothing was written."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    fmt = issuing.number_text(series.template, series.code, issue_date.year)
-    if fmt is None or not _sql_renders(session, series, issue_date.year, fmt):
-        return False
-    fiscal_year = counter_year(issue_date, series.yearly_reset)
-    done = issuing.issue_in_one(
-        session, series_id=series.id or 0, year=fiscal_year, start_number=series.start_number,
-        number_format=fmt, document_id=document.id or 0, frozen=_frozen_values(document),
-        event={"ts": ctx.now(), "actor": ctx.actor, "action": f"{kind.value}.issue", "entity_type": kind.value,
-               "entity_id": str(document.id)},
-        after={**audited, "number": issuing.NUMBER_MARK, "fiscal_year": fiscal_year}, key_record=key_record,
-    )
-    if done is None:
-        return False
-    expected = render_number(series.template, NumberParts(series.code, issue_date.year, done.number))
-    if done.number_text != expected:  # unreachable for a proven format (and committed already)
-        raise PrahoFailure.of(ErrorCode.INTERNAL, f"number text {done.number_text!r} rendered by the database "
-                              f"differs from {expected!r} (series {series.code}); it was committed: "
-                              "see `praho invoices series-audit`")
-    document.fiscal_year, document.number, document.number_text = fiscal_year, done.number, done.number_text
-    return True
-
-
 def _number(session: Session, document: BillingDocument, issue_date: date,
             series: DocumentSeries | None = None) -> None:
     """Take the next number of the document's series and set it on the document (flushed with it)."""
@@ -771,15 +641,14 @@ def _number(session: Session, document: BillingDocument, issue_date: date,
     document.number, document.number_text = parts.number, text
 
 
-def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument,
-            prefetched: Prefetched | None = None) -> tuple[date, DocumentTotals]:
+def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) -> tuple[date, DocumentTotals]:
     """Everything issuing does except numbering: price at the tax point, freeze snapshots and totals.
 
     Returns the issue date and the totals. Raises PrahoFailure (no rate, no exchange rate, no lines).
     """
     require_seller(ctx)
     kind = DocumentKind(document.kind)
-    stored = prefetched.lines if prefetched is not None else priced_lines(session, document)
+    stored = priced_lines(session, document)
     lines = [LineInput(p.description, p.quantity, p.unit_price_minor, p.category) for p in stored]
     if not lines:
         raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} has no lines; add one with add-line")
@@ -788,7 +657,7 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument,
     now = ctx.now()
     issue_date = ctx.date_of(now)
     tax_point = document.tax_point or issue_date
-    decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point, prefetched)
+    decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point)
     if totals.total_minor < 0:
         raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} total is negative; use a credit note")
     if list(totals.lines) != stored:  # the draft was priced for another tax point or rate table
@@ -809,51 +678,44 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument,
     return issue_date, totals
 
 
-def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocument) -> BillingDocument:
+def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocument,
+                 series: DocumentSeries | None = None) -> DocumentTotals:
     """Issue a draft the caller has locked: freeze it, then take the number (last, so the counter
-    row stays locked for as short a time as possible). The caller's transaction rolls back on failure."""
-    issue_date, _totals = _freeze(session, ctx, document)
-    _number(session, document, issue_date)
+    row stays locked for as short a time as possible). The caller's transaction rolls back on
+    failure (PrahoFailure) and appends the audit event."""
+    issue_date, totals = _freeze(session, ctx, document)
+    _number(session, document, issue_date, series)
     session.add(document)
     session.flush()
-    return document
+    return totals
 
 
 def issue_document(
     session: Session, ctx: ServiceContext, kind: DocumentKind, ref: str, idempotency_key: str | None = None
 ) -> Result[dict[str, Any]]:
-    """Issue a draft invoice or proforma: the whole of a unit of work. On PostgreSQL its last
-    statement commits the transaction in the same round trip (see ledger/issuing.py; with an
-    idempotency key, the key's record is written by that statement), so a caller must not write
-    anything after it in the same session."""
+    """Issue a draft invoice or proforma: lock the draft, freeze its rates and snapshots, take the
+    number, append the audit event; the caller's unit of work commits."""
     # Lock first, then look the key up: a concurrent replay waits for the first issuer's commit and
     # then finds its key, instead of finding an already issued document.
-    found = _find_locked(session, kind, ref, seller_country=seller_profile(ctx).country)
+    found = find_locked(session, kind, ref)
     if isinstance(found, Err):
         return found
 
-    def work(pending: Pending | None) -> Result[dict[str, Any]]:
-        document, _customer, series, prefetched = found.value  # held: _freeze finds the customer in the session
+    def work() -> Result[dict[str, Any]]:
+        document, _customer, series = found.value  # held: _freeze finds the customer in the session
         refused = _require_draft(document, ref)
         if refused:
             return refused
         try:
-            issue_date, totals = _freeze(session, ctx, document, prefetched)
+            totals = issue_locked(session, ctx, document, series)
         except PrahoFailure as failure:
             return Err(failure.error)
         public = detail(session, document, totals, series=series, was_draft=True)
-        audited = audit.redact(public)
-        key_record = None if pending is None else issuing.KeyRecord(
-            pending, idempotency_store.result_text({**public, "number": issuing.NUMBER_MARK,
-                                                  "fiscal_year": counter_year(issue_date, series.yearly_reset)}))
-        with session.no_autoflush:
-            kept = _write_issued(session, ctx, kind, document, issue_date, series, audited, key_record=key_record)
-        public.update(number=document.number_text, fiscal_year=document.fiscal_year)
-        if pending is not None and not kept:  # the general path: the record goes after, before COMMIT
-            idempotency_store.store(session, pending.key, pending.command, pending.digest, public, pending.created_at)
+        audit.append(session, ts=document.issued_at or ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
+                     entity_type=kind.value, entity_id=str(document.id), after=public)
         return Ok(public)
 
-    return idempotent_writing(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)
+    return idempotent(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)
 
 
 # --- credit notes and cancelling ------------------------------------------------------------------

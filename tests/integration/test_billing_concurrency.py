@@ -53,25 +53,20 @@ def worker(spec: dict[str, Any]) -> None:
 
 
 def _pause_after_taking_a_number(seconds: float) -> None:
-    """Stop right after the counter row was locked and incremented: in the general path
-    (series.take_number) or after PostgreSQL's one statement (issuing.issue_in_one). The general
-    path, and the one statement when an idempotency key is stored after it, stop before COMMIT;
-    without a key the one statement has committed in its own round trip."""
-    from praho_cli.ledger import issuing
+    """Stop right after the counter row was locked and incremented (series.take_number), before
+    the audit event and COMMIT."""
     from praho_cli.services import series
 
-    def hang_after(original: Any, number_text: Any) -> Any:
-        def taken_then_hang(*args: Any, **kwargs: Any) -> Any:
-            taken = original(*args, **kwargs)
-            if taken is not None:
-                # The CLI redirects sys.stderr to the worker's buffer: write to the real file descriptor.
-                os.write(2, f"TOOK {number_text(taken)}\n".encode())
-                time.sleep(seconds)
-            return taken
-        return taken_then_hang
+    original = series.take_number
 
-    series.take_number = hang_after(series.take_number, lambda taken: taken[1])
-    issuing.issue_in_one = hang_after(issuing.issue_in_one, lambda taken: taken.number_text)
+    def taken_then_hang(*args: Any, **kwargs: Any) -> Any:
+        taken = original(*args, **kwargs)
+        # The CLI redirects sys.stderr to the worker's buffer: write to the real file descriptor.
+        os.write(2, f"TOOK {taken[1]}\n".encode())
+        time.sleep(seconds)
+        return taken
+
+    series.take_number = taken_then_hang
 
 
 # --- in the test process ------------------------------------------------------------------------
@@ -185,28 +180,22 @@ def test_eight_processes_issue_800_invoices_without_gap_or_duplicate(tmp_path, l
     assert praho("audit", "verify").exit_code == 0
 
 
-def test_the_one_statement_and_the_general_path_lock_in_the_same_order(tmp_path, ledger_url, praho):
-    """One issuer on the general path (its audit record holds the number's placeholder) holds the
-    series counter and is about to append its audit event; another issues in the same series
-    through PostgreSQL's one statement meanwhile. The second must wait on the counter without
-    holding the audit chain's head, or the two deadlock (and the detector costs a second)."""
-    from praho_cli.ledger.issuing import NUMBER_MARK
-
-    seed(ledger_url, 1)
-    assert praho("customers", "add", "--name", f"Mark {NUMBER_MARK} SRL", "--email", "m@mark.ro").exit_code == 0
-    assert praho("invoices", "create", "--customer", "2", "--currency", "RON",
-                 "--line", "Hosting|1|100").exit_code == 0
+def test_an_issuer_waits_for_the_one_holding_the_counter_without_deadlock(tmp_path, ledger_url, praho):
+    """One issuer holds the series counter and is about to append its audit event; another issues in
+    the same series meanwhile. The second waits on the counter (not holding the audit chain's head),
+    and both finish in order with no deadlock (the detector would cost a second and a replay)."""
+    seed(ledger_url, 2)
     assert praho("invoices", "issue", "1").exit_code == 0  # the year's counter exists
     postgres = not ledger_url.startswith("sqlite")
     deadlocks = _deadlocks(ledger_url) if postgres else 0
-    [general] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2", "-o", "json", "--fields", "number"]]],
-                      pause_after_number=True, pause_seconds=4)
-    assert general.stderr is not None
-    assert general.stderr.readline() == "TOOK INV2026-000002\n"
-    [one] = spawn(tmp_path, ledger_url, [[["invoices", "create", "--customer", "1", "--currency", "RON",
-                                           "--line", "Backup|1|10"],
-                                          ["invoices", "issue", "3", "-o", "json", "--fields", "number"]]])
-    results = collect([general, one])
+    [holder] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "2", "-o", "json", "--fields", "number"]]],
+                     pause_after_number=True, pause_seconds=4)
+    assert holder.stderr is not None
+    assert holder.stderr.readline() == "TOOK INV2026-000002\n"
+    [waiter] = spawn(tmp_path, ledger_url, [[["invoices", "create", "--customer", "1", "--currency", "RON",
+                                              "--line", "Backup|1|10"],
+                                             ["invoices", "issue", "3", "-o", "json", "--fields", "number"]]])
+    results = collect([holder, waiter])
     assert [r[0] for r in results] == [0, 0, 0], results
     assert [json.loads(results[i][1])["number"] for i in (0, 2)] == ["INV2026-000002", "INV2026-000003"]
     if postgres:
@@ -214,61 +203,28 @@ def test_the_one_statement_and_the_general_path_lock_in_the_same_order(tmp_path,
     assert praho("audit", "verify").exit_code == 0
 
 
-def test_sigkill_while_issuing_leaves_no_gap_and_no_half_issued_document(tmp_path, ledger_url, praho):
-    """SQLite: the kill lands with the counter locked, before COMMIT: the draft stays a draft and
-    its number goes to the next issuer. PostgreSQL: the one statement was committed in its own
-    round trip (no client step between the counter's lock and COMMIT), so the kill finds the
-    document issued whole: number, frozen details and audit event."""
+@pytest.mark.parametrize("key", [None, "k-1"])
+def test_sigkill_with_the_counter_locked_before_commit_leaves_nothing(tmp_path, ledger_url, praho, key):
+    """The kill lands with the counter locked and incremented, before COMMIT: nothing of the issue
+    survives (no number, no audit event, no idempotency key), the draft stays a draft and its number
+    goes to the next issuer: no gap."""
     seed(ledger_url, 2)
-    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "1"]]], pause_after_number=True)
+    argv = ["invoices", "issue", "1", *(["--idempotency-key", key] if key else [])]
+    [victim] = spawn(tmp_path, ledger_url, [[argv]], pause_after_number=True)
     assert victim.stderr is not None
-    line = victim.stderr.readline()
-    assert line == "TOOK INV2026-000001\n"
+    assert victim.stderr.readline() == "TOOK INV2026-000001\n"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     assert victim.returncode == -signal.SIGKILL
-    survivor = praho("invoices", "issue", "2", "-o", "json", "--fields", "number,status")
+    survivor = praho("invoices", "issue", "2", "-o", "json", "--fields", "number,status,issue_date")
     assert survivor.exit_code == 0, survivor.stderr
+    assert survivor.json() == {"number": "INV2026-000001", "status": "issued", "issue_date": "2026-11-26"}
     killed = praho("invoices", "show", "1", "-o", "json", "--fields", "number,status,issue_date,seller")
-    if ledger_url.startswith("sqlite"):
-        assert survivor.json() == {"number": "INV2026-000001", "status": "issued"}
-        assert killed.json() == {"number": None, "status": "draft", "issue_date": None, "seller": None}
-        again = praho("invoices", "issue", "1", "-o", "json", "--fields", "number")
-        assert again.json() == {"number": "INV2026-000002"}
-    else:
-        assert survivor.json() == {"number": "INV2026-000002", "status": "issued"}
-        whole = killed.json()
-        assert (whole["number"], whole["status"], whole["issue_date"]) == ("INV2026-000001", "issued", "2026-11-26")
-        assert whole["seller"]["name"] == SELLER_ENV["PRAHO_SELLER_NAME"]
-        events = praho("audit", "list", "-o", "jsonl").jsonl()
-        assert [e["entity_id"] for e in events if e["action"] == "invoice.issue"] == ["1", "2"]
-    assert praho("invoices", "series-audit").exit_code == 0
-    assert praho("audit", "verify").exit_code == 0
-
-
-def test_sigkill_with_the_counter_locked_before_commit_leaves_nothing(tmp_path, ledger_url, praho):
-    """The general path on both backends (the customer's name holds the number's placeholder, so the
-    audit record cannot carry the number in SQL): the kill lands with the counter locked and
-    incremented, before COMMIT. Nothing of the issue survives: no number, no key, no gap."""
-    from praho_cli.ledger.issuing import NUMBER_MARK
-
-    seed(ledger_url, 2)
-    assert praho("customers", "add", "--name", f"Mark {NUMBER_MARK} SRL", "--email", "m@mark.ro").exit_code == 0
-    assert praho("invoices", "create", "--customer", "2", "--currency", "RON",
-                 "--line", "Hosting|1|100").exit_code == 0
-    assert praho("invoices", "issue", "1").exit_code == 0
-    [victim] = spawn(tmp_path, ledger_url, [[["invoices", "issue", "3", "--idempotency-key", "k-3"]]],
-                     pause_after_number=True)
-    assert victim.stderr is not None
-    assert victim.stderr.readline() == "TOOK INV2026-000002\n"
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=30)
-    survivor = praho("invoices", "issue", "2", "-o", "json", "--fields", "number")
-    assert survivor.json() == {"number": "INV2026-000002"}
-    killed = praho("invoices", "show", "3", "-o", "json", "--fields", "number,status,seller")
-    assert killed.json() == {"number": None, "status": "draft", "seller": None}
-    again = praho("invoices", "issue", "3", "--idempotency-key", "k-3", "-o", "json", "--fields", "number")
-    assert again.json() == {"number": "INV2026-000003"}  # the key was never stored
+    assert killed.json() == {"number": None, "status": "draft", "issue_date": None, "seller": None}
+    assert [e["entity_id"] for e in praho("audit", "list", "-o", "jsonl").jsonl()
+            if e["action"] == "invoice.issue"] == ["2"]
+    again = praho("invoices", "issue", "1", *argv[3:], "-o", "json", "--fields", "number")
+    assert again.json() == {"number": "INV2026-000002"}  # a key, if any, was never stored
     assert praho("invoices", "series-audit").exit_code == 0
     assert praho("audit", "verify").exit_code == 0
 
