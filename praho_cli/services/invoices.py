@@ -675,6 +675,8 @@ def _freeze(session: Session, ctx: ServiceContext, document: BillingDocument) ->
     document.status = "issued" if document.total_minor > 0 else "paid"
     document.issued_at = document.updated_at = now
     document.version += 1
+    session.add(document)
+    session.flush()  # the frozen draft is written before the counter is locked
     return issue_date, totals
 
 
@@ -685,7 +687,6 @@ def issue_locked(session: Session, ctx: ServiceContext, document: BillingDocumen
     failure (PrahoFailure) and appends the audit event."""
     issue_date, totals = _freeze(session, ctx, document)
     _number(session, document, issue_date, series)
-    session.add(document)
     session.flush()
     return totals
 
@@ -707,10 +708,15 @@ def issue_document(
         if refused:
             return refused
         try:
-            totals = issue_locked(session, ctx, document, series)
+            issue_date, totals = _freeze(session, ctx, document)
         except PrahoFailure as failure:
             return Err(failure.error)
+        # Everything but the number is written and read before the counter is locked: from the
+        # counter's lock to COMMIT every other issuer of the series waits, so that part is kept to
+        # the number, its UPDATE and the audit event.
         public = detail(session, document, totals, series=series, was_draft=True)
+        _number(session, document, issue_date, series)
+        public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         audit.append(session, ts=document.issued_at or ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
                      entity_type=kind.value, entity_id=str(document.id), after=public)
         return Ok(public)
