@@ -50,12 +50,6 @@ def update_account_if_version(
     return versioned.update_if_version(session, HostingAccount, account_id, version, values)
 
 
-def update_job_if_version(
-    session: Session, job_id: int, version: int, values: dict[str, Any]
-) -> ProvisioningJob | None:
-    return versioned.update_if_version(session, ProvisioningJob, job_id, version, values)
-
-
 def get_job(session: Session, job_ref: str) -> ProvisioningJob | None:
     if job_ref.isdigit():
         return session.get(ProvisioningJob, int(job_ref))

@@ -82,10 +82,6 @@ def get(session: Session, refund_id: int) -> Refund | None:
     return session.get(Refund, refund_id)
 
 
-def get_by_key(session: Session, key: str) -> Refund | None:
-    return session.execute(select(Refund).where(col(Refund.idempotency_key) == key)).scalar_one_or_none()
-
-
 def lock_refund(session: Session, refund_id: int) -> Refund | None:
     return session.execute(select(Refund).where(col(Refund.id) == refund_id).with_for_update()).scalar_one_or_none()
 
