@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from praho_cli.result import ErrorCode, PrahoFailure
 
@@ -67,7 +68,7 @@ ROUNDING_MODES: dict[str, str] = {"half_up": ROUND_HALF_UP, "half_even": ROUND_H
 _AMOUNT_RE = re.compile(r"^(?P<sign>[+-])?(?P<digits>[0-9][0-9.,]*)$")
 
 
-def _invalid(message: str, **details: object) -> PrahoFailure:
+def _invalid(message: str, **details: Any) -> PrahoFailure:
     return PrahoFailure.of(ErrorCode.INVALID, message, **details)
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Generic, NoReturn, TypeVar
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)  # an Ok[dict] is an Ok[Mapping]: Ok is frozen
 U = TypeVar("U")
 
 
@@ -101,17 +102,17 @@ class PrahoFailure(Exception):
 
 
 @dataclass(frozen=True)
-class Ok(Generic[T]):
-    value: T
+class Ok(Generic[T_co]):
+    value: T_co
 
     @property
     def ok(self) -> bool:
         return True
 
-    def unwrap(self) -> T:
+    def unwrap(self) -> T_co:
         return self.value
 
-    def map(self, fn: Callable[[T], U]) -> Ok[U]:
+    def map(self, fn: Callable[[T_co], U]) -> Ok[U]:
         return Ok(fn(self.value))
 
 

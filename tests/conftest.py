@@ -247,6 +247,31 @@ def cli_any(tmp_path: Path, ledger_url: str) -> Cli:
     return Cli(home=tmp_path / "home", database_url=ledger_url, clock=lambda: FIXED_NOW, extra_env={})
 
 
+# --- the hosting set-up most hosting tests start from ---------------------------------------------
+ACME_EMAIL = "billing@acme.ro"
+SetUpHosting = Callable[[Callable[..., Any], Mapping[str, Sequence[str]]], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def acme_with_servers() -> SetUpHosting:
+    """``acme_with_servers(run, servers)`` registers customer Acme SRL (ACME_EMAIL, id 1), then each
+    server of ``servers`` (name → its ``servers add`` options), then health-checks them all, since
+    placement only uses servers with a fresh check. ``run`` is the test's way of calling the CLI (its
+    environment, its transport); the check's rows are returned."""
+
+    def set_up(run: Callable[..., Any], servers: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
+        r = run("customers", "add", "--name", "Acme SRL", "--email", ACME_EMAIL)
+        assert r.exit_code == 0, r.stderr
+        for name, options in servers.items():
+            r = run("servers", "add", name, *options)
+            assert r.exit_code == 0, r.stderr
+        r = run("servers", "check", "--all", "-o", "json")
+        assert r.exit_code == 0, r.stderr
+        return list(r.json())
+
+    return set_up
+
+
 # --- praho as a real process --------------------------------------------------------------------
 def praho_process(
     args: Sequence[str], env: Mapping[str, str], timeout: float = 120, **popen: Any

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from praho_cli.cli.context import AppContext
 
 
 class OutputFormat(StrEnum):
@@ -46,7 +49,8 @@ Wait = Annotated[
 ]
 
 
-def app_of(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def app_of(ctx: typer.Context) -> AppContext:
     """The AppContext the root callback put on the Click context."""
     launch = ctx.find_root().obj
-    return launch.app
+    app: AppContext = launch.app
+    return app

@@ -42,10 +42,6 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         raise PrahoFailure.of(ErrorCode.CONFIG, f"{path}: {message}") from None
 
 
-def _header_re(section: str) -> re.Pattern[str]:
-    return re.compile(r"^\s*\[\s*" + re.escape(section).replace(r"\.", r"\s*\.\s*") + r"\s*\]\s*(#.*)?$")
-
-
 def _sections(lines: list[str]) -> list[tuple[str, int]]:
     """(section name, line index) of each table header; the root table is "" at -1."""
     found: list[tuple[str, int]] = [("", -1)]

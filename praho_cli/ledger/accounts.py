@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import versioned
 from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob
 
 
 def get_by_domain(session: Session, domain: str) -> HostingAccount | None:
-    return session.execute(select(HostingAccount).where(HostingAccount.domain == domain)).scalar_one_or_none()
+    return session.execute(select(HostingAccount).where(col(HostingAccount.domain) == domain)).scalar_one_or_none()
 
 
 def get_by_id(session: Session, account_id: int) -> HostingAccount | None:
@@ -21,7 +21,7 @@ def get_by_id(session: Session, account_id: int) -> HostingAccount | None:
 
 
 def username_taken(session: Session, username: str, except_id: int | None = None) -> bool:
-    stmt = select(HostingAccount.id).where(HostingAccount.username == username)
+    stmt = select(col(HostingAccount.id)).where(col(HostingAccount.username) == username)
     found = session.execute(stmt).scalar_one_or_none()
     return found is not None and found != except_id
 
@@ -36,11 +36,11 @@ def iter_accounts(
 ) -> Iterator[HostingAccount]:
     stmt = select(HostingAccount).order_by(HostingAccount.domain)
     if server_id is not None:
-        stmt = stmt.where(HostingAccount.server_id == server_id)
+        stmt = stmt.where(col(HostingAccount.server_id) == server_id)
     if customer_id is not None:
-        stmt = stmt.where(HostingAccount.customer_id == customer_id)
+        stmt = stmt.where(col(HostingAccount.customer_id) == customer_id)
     if status is not None:
-        stmt = stmt.where(HostingAccount.status == status)
+        stmt = stmt.where(col(HostingAccount.status) == status)
     yield from session.execute(stmt.execution_options(yield_per=500)).scalars()
 
 
@@ -50,26 +50,20 @@ def update_account_if_version(
     return versioned.update_if_version(session, HostingAccount, account_id, version, values)
 
 
-def update_job_if_version(
-    session: Session, job_id: int, version: int, values: dict[str, Any]
-) -> ProvisioningJob | None:
-    return versioned.update_if_version(session, ProvisioningJob, job_id, version, values)
-
-
 def get_job(session: Session, job_ref: str) -> ProvisioningJob | None:
     if job_ref.isdigit():
         return session.get(ProvisioningJob, int(job_ref))
     return session.execute(
-        select(ProvisioningJob).where(ProvisioningJob.attempt_id == job_ref)
+        select(ProvisioningJob).where(col(ProvisioningJob.attempt_id) == job_ref)
     ).scalar_one_or_none()
 
 
 def iter_jobs(session: Session, *, status: str | None = None, domain: str | None = None) -> Iterator[ProvisioningJob]:
-    stmt = select(ProvisioningJob).order_by(ProvisioningJob.id)
+    stmt = select(ProvisioningJob).order_by(col(ProvisioningJob.id))
     if status is not None:
-        stmt = stmt.where(ProvisioningJob.status == status)
+        stmt = stmt.where(col(ProvisioningJob.status) == status)
     if domain is not None:
-        stmt = stmt.where(ProvisioningJob.domain == domain)
+        stmt = stmt.where(col(ProvisioningJob.domain) == domain)
     yield from session.execute(stmt).scalars()
 
 

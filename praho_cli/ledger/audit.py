@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.core import AuditEvent, AuditHead
@@ -128,19 +128,19 @@ class AuditFilter:
 def iter_events(session: Session, flt: AuditFilter) -> Iterator[AuditEvent]:
     stmt = select(AuditEvent)
     if flt.entity_type:
-        stmt = stmt.where(AuditEvent.entity_type == flt.entity_type)
+        stmt = stmt.where(col(AuditEvent.entity_type) == flt.entity_type)
     if flt.entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == flt.entity_id)
+        stmt = stmt.where(col(AuditEvent.entity_id) == flt.entity_id)
     if flt.action:
         pattern = flt.action.replace("*", "%")
-        stmt = stmt.where(AuditEvent.action.like(pattern))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(AuditEvent.action).like(pattern))
     if flt.actor:
-        stmt = stmt.where(AuditEvent.actor == flt.actor)
+        stmt = stmt.where(col(AuditEvent.actor) == flt.actor)
     if flt.since:
-        stmt = stmt.where(AuditEvent.ts >= flt.since)
+        stmt = stmt.where(col(AuditEvent.ts) >= flt.since)
     if flt.until:
-        stmt = stmt.where(AuditEvent.ts < flt.until)
-    stmt = stmt.order_by(AuditEvent.seq.desc() if flt.newest_first else AuditEvent.seq)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(AuditEvent.ts) < flt.until)
+    stmt = stmt.order_by(col(AuditEvent.seq).desc() if flt.newest_first else col(AuditEvent.seq))
     if flt.limit:
         stmt = stmt.limit(flt.limit)
     yield from session.execute(stmt.execution_options(yield_per=1000)).scalars()
@@ -164,7 +164,7 @@ def verify(session: Session) -> VerifyReport:
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
-    stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)  # type: ignore[arg-type]
+    stmt = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
     for event in session.execute(stmt).scalars():
         checked += 1
         if event.seq != expected_seq:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import versioned
 from praho_cli.ledger.models import Customer
@@ -17,7 +17,7 @@ def get_by_id(session: Session, customer_id: int) -> Customer | None:
 
 
 def get_by_email(session: Session, email: str) -> Customer | None:
-    return session.execute(select(Customer).where(Customer.email == email)).scalar_one_or_none()
+    return session.execute(select(Customer).where(col(Customer.email) == email)).scalar_one_or_none()
 
 
 def insert(session: Session, customer: Customer) -> Customer:
@@ -39,12 +39,12 @@ def iter_customers(
         escaped = name_contains.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(func.lower(Customer.name).like(f"%{escaped}%", escape="\\"))
     if email:
-        stmt = stmt.where(Customer.email == email)
+        stmt = stmt.where(col(Customer.email) == email)
     if country:
-        stmt = stmt.where(Customer.country == country)
+        stmt = stmt.where(col(Customer.country) == country)
     if kind:
-        stmt = stmt.where(Customer.kind == kind)
-    stmt = stmt.order_by(Customer.id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Customer.kind) == kind)
+    stmt = stmt.order_by(col(Customer.id))
     yield from session.execute(stmt.execution_options(yield_per=500)).scalars()
 
 

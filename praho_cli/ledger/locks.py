@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select, text, update
+from sqlmodel import col
 
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.core import RunLock
@@ -62,7 +63,7 @@ class HeldLock:
             self._thread.join(timeout=5)
         try:
             with self.db.writer().begin() as conn:
-                conn.execute(delete(RunLock).where(RunLock.name == self.name, RunLock.holder == self.holder))
+                conn.execute(delete(RunLock).where(col(RunLock.name) == self.name, col(RunLock.holder) == self.holder))
         finally:
             if self._conn is not None:
                 try:
@@ -85,7 +86,7 @@ class HeldLock:
                 with self.db.writer().begin() as conn:
                     done = conn.execute(
                         update(RunLock)
-                        .where(RunLock.name == self.name, RunLock.holder == self.holder)
+                        .where(col(RunLock.name) == self.name, col(RunLock.holder) == self.holder)
                         .values(expires_at=self.clock() + timedelta(seconds=self.ttl_seconds))
                     )
                     if done.rowcount == 0:
@@ -101,7 +102,7 @@ def _describe(row: RunLock | None) -> str:
 
 
 def _write_holder_row(conn: Connection, name: str, holder: str, now: datetime, ttl: int) -> None:
-    conn.execute(delete(RunLock).where(RunLock.name == name))
+    conn.execute(delete(RunLock).where(col(RunLock.name) == name))
     conn.execute(
         RunLock.__table__.insert().values(  # type: ignore[attr-defined]
             name=name, holder=holder, pid=os.getpid(), host=socket.gethostname(),
@@ -114,7 +115,7 @@ def _try_sqlite(db: Database, name: str, holder: str, ttl: int, clock: Callable[
     """Take the lease if free; otherwise return the row that holds it."""
     now = clock()
     with db.writer().begin() as conn:
-        row = conn.execute(select(RunLock).where(RunLock.name == name)).first()
+        row = conn.execute(select(RunLock).where(col(RunLock.name) == name)).first()
         current = RunLock(**row._mapping) if row else None
         if current is not None:
             expired = current.expires_at <= now
@@ -150,7 +151,7 @@ def acquire(
                     return lock
                 if monotonic() >= deadline:
                     with db.engine.connect() as rconn:
-                        row = rconn.execute(select(RunLock).where(RunLock.name == name)).first()
+                        row = rconn.execute(select(RunLock).where(col(RunLock.name) == name)).first()
                     raise _locked(name, RunLock(**row._mapping) if row else None, wait_seconds)
                 time.sleep(POLL_SECONDS)
         except BaseException:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger.models.billing import BillingDocument, Payment
 from praho_cli.ledger.models.refunds import Refund, RefundAllocation
@@ -47,7 +47,7 @@ class InvoiceMoney:
 
 
 def lock_invoice(session: Session, invoice_id: int) -> BillingDocument | None:
-    stmt = select(BillingDocument).where(BillingDocument.id == invoice_id).with_for_update()
+    stmt = select(BillingDocument).where(col(BillingDocument.id) == invoice_id).with_for_update()
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -59,9 +59,9 @@ def payment_document_ids(invoice: BillingDocument) -> list[int]:
 def invoice_money(session: Session, invoice: BillingDocument, *, lock: bool) -> InvoiceMoney:
     """The invoice's payments and refunds; with ``lock`` (steps 2 of the lock order) FOR UPDATE."""
     pay_stmt = select(Payment).where(
-        Payment.document_id.in_(payment_document_ids(invoice))  # type: ignore[attr-defined]
-    ).order_by(Payment.id)
-    ref_stmt = select(Refund).where(Refund.invoice_id == invoice.id).order_by(Refund.id)
+        col(Payment.document_id).in_(payment_document_ids(invoice))
+    ).order_by(col(Payment.id))
+    ref_stmt = select(Refund).where(col(Refund.invoice_id) == invoice.id).order_by(col(Refund.id))
     if lock:
         pay_stmt, ref_stmt = pay_stmt.with_for_update(), ref_stmt.with_for_update()
     payments = list(session.execute(pay_stmt).scalars())
@@ -73,8 +73,8 @@ def allocations_of(session: Session, refund_ids: list[int]) -> list[RefundAlloca
     if not refund_ids:
         return []
     stmt = select(RefundAllocation).where(
-        RefundAllocation.refund_id.in_(refund_ids)  # type: ignore[attr-defined]
-    ).order_by(RefundAllocation.refund_id, RefundAllocation.id)
+        col(RefundAllocation.refund_id).in_(refund_ids)
+    ).order_by(col(RefundAllocation.refund_id), col(RefundAllocation.id))
     return list(session.execute(stmt).scalars())
 
 
@@ -82,20 +82,16 @@ def get(session: Session, refund_id: int) -> Refund | None:
     return session.get(Refund, refund_id)
 
 
-def get_by_key(session: Session, key: str) -> Refund | None:
-    return session.execute(select(Refund).where(Refund.idempotency_key == key)).scalar_one_or_none()
-
-
 def lock_refund(session: Session, refund_id: int) -> Refund | None:
-    return session.execute(select(Refund).where(Refund.id == refund_id).with_for_update()).scalar_one_or_none()
+    return session.execute(select(Refund).where(col(Refund.id) == refund_id).with_for_update()).scalar_one_or_none()
 
 
 def pending_due(session: Session, now: datetime, *, ignore_leases: bool, limit: int) -> list[tuple[int, int]]:
     """(refund id, invoice id) of pending refunds no live process is working on, oldest first."""
-    stmt = select(Refund.id, Refund.invoice_id).where(Refund.status == "pending")
+    stmt = select(col(Refund.id), col(Refund.invoice_id)).where(col(Refund.status) == "pending")
     if not ignore_leases:
-        stmt = stmt.where(or_(Refund.claimed_until.is_(None), Refund.claimed_until < now))  # type: ignore[union-attr]
-    rows = session.execute(stmt.order_by(Refund.id).limit(limit)).all()
+        stmt = stmt.where(or_(col(Refund.claimed_until).is_(None), col(Refund.claimed_until) < now))
+    rows = session.execute(stmt.order_by(col(Refund.id)).limit(limit)).all()
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
@@ -107,20 +103,20 @@ def iter_refunds(
     invoice_t = aliased(BillingDocument)
     note_t = aliased(BillingDocument)
     stmt = (
-        select(Refund, invoice_t.number_text, note_t.number_text)
-        .join(invoice_t, invoice_t.id == Refund.invoice_id)
-        .outerjoin(note_t, and_(note_t.id == Refund.credit_note_id))
-        .order_by(Refund.id)
+        select(Refund, col(invoice_t.number_text), col(note_t.number_text))
+        .join(invoice_t, col(invoice_t.id) == Refund.invoice_id)
+        .outerjoin(note_t, and_(col(note_t.id) == Refund.credit_note_id))
+        .order_by(col(Refund.id))
     )
     if invoice_id is not None:
-        stmt = stmt.where(Refund.invoice_id == invoice_id)
+        stmt = stmt.where(col(Refund.invoice_id) == invoice_id)
     if customer_id is not None:
-        stmt = stmt.where(Refund.customer_id == customer_id)
+        stmt = stmt.where(col(Refund.customer_id) == customer_id)
     if status is not None:
-        stmt = stmt.where(Refund.status == status)
+        stmt = stmt.where(col(Refund.status) == status)
     if created_from is not None:
-        stmt = stmt.where(Refund.created_at >= created_from)  # type: ignore[operator]
+        stmt = stmt.where(col(Refund.created_at) >= created_from)
     if created_before is not None:
-        stmt = stmt.where(Refund.created_at < created_before)  # type: ignore[operator]
+        stmt = stmt.where(col(Refund.created_at) < created_before)
     for row in session.execute(stmt.execution_options(yield_per=1000)):
         yield tuple(row)

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import versioned
 from praho_cli.ledger.models.hosting import HostingAccount, Server
 
 
 def get_by_name(session: Session, name: str) -> Server | None:
-    return session.execute(select(Server).where(Server.name == name)).scalar_one_or_none()
+    return session.execute(select(Server).where(col(Server.name) == name)).scalar_one_or_none()
 
 
 def get_by_id(session: Session, server_id: int) -> Server | None:
@@ -29,7 +29,7 @@ def insert(session: Session, server: Server) -> Server:
 def iter_servers(session: Session, names: list[str] | None = None) -> Iterator[Server]:
     stmt = select(Server).order_by(Server.name)
     if names:
-        stmt = stmt.where(Server.name.in_(names))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Server.name).in_(names))
     yield from session.execute(stmt).scalars()
 
 
@@ -40,7 +40,7 @@ def update_if_version(session: Session, server_id: int, version: int, values: di
 def set_values(session: Session, server_id: int, values: dict[str, Any]) -> None:
     """Unconditional update of health/statistics columns (they are observations, not decisions)."""
     session.execute(
-        update(Server).where(Server.id == server_id).values(**values)  # type: ignore[arg-type]
+        update(Server).where(col(Server.id) == server_id).values(**values)
         .execution_options(synchronize_session=False)
     )
     session.expire_all()
@@ -51,7 +51,7 @@ def reserve_slot(session: Session, server_id: int) -> bool:
     reservations can never both take the last slot (the row lock / BEGIN IMMEDIATE serialises them)."""
     done = session.execute(
         update(Server)
-        .where(Server.id == server_id, Server.current_domains < Server.max_domains)  # type: ignore[arg-type]
+        .where(col(Server.id) == server_id, col(Server.current_domains) < col(Server.max_domains))
         .values(current_domains=Server.current_domains + 1)
         .execution_options(synchronize_session=False)
     )
@@ -62,7 +62,7 @@ def reserve_slot(session: Session, server_id: int) -> bool:
 def release_slot(session: Session, server_id: int) -> None:
     session.execute(
         update(Server)
-        .where(Server.id == server_id, Server.current_domains > 0)  # type: ignore[arg-type]
+        .where(col(Server.id) == server_id, col(Server.current_domains) > 0)
         .values(current_domains=Server.current_domains - 1)
         .execution_options(synchronize_session=False)
     )
@@ -70,13 +70,13 @@ def release_slot(session: Session, server_id: int) -> None:
 
 
 def account_count(session: Session, server_id: int) -> int:
-    stmt = select(func.count()).select_from(HostingAccount).where(HostingAccount.server_id == server_id)
+    stmt = select(func.count()).select_from(HostingAccount).where(col(HostingAccount.server_id) == server_id)
     return int(session.execute(stmt).scalar_one())
 
 
 def slot_holders(session: Session, server_id: int) -> list[HostingAccount]:
     stmt = select(HostingAccount).where(
-        HostingAccount.server_id == server_id, HostingAccount.holds_slot.is_(True)  # type: ignore[attr-defined]
+        col(HostingAccount.server_id) == server_id, col(HostingAccount.holds_slot).is_(True)
     )
     return list(session.execute(stmt).scalars())
 

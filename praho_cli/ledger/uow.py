@@ -83,7 +83,7 @@ def run_in_transaction(db: Database, work: Callable[[Session], Result[T]]) -> Re
                     session.commit()
                 else:
                     session.rollback()
-                return result  # type: ignore[no-any-return]
+                return result
             except RetryTransaction as exc:
                 session.rollback()
                 last_error = exc

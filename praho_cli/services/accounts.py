@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import accounts as repo
 from praho_cli.ledger import audit
@@ -544,7 +544,7 @@ def delete(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: str)
             server_repo.release_slot(session, account.server_id)
         from sqlalchemy import update
 
-        session.execute(update(ProvisioningJob).where(ProvisioningJob.account_id == account.id)  # type: ignore[arg-type]
+        session.execute(update(ProvisioningJob).where(col(ProvisioningJob.account_id) == account.id)
                         .values(account_id=None).execution_options(synchronize_session=False))
         repo.delete_account(session, account)
         after = {**claim.before, "status": "deleted", "pending_op": None}

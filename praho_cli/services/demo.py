@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,8 @@ def run_demo(
                 address="Bd. Unirii 1", city="București"))).unwrap()
             record("add customer", customer["name"], f"id {customer['id']}")
             for name, cap, region in (("vm1", 2, "buc"), ("vm2", 5, "buc")):
-                url = fleet[name].url
-                row = run_in_transaction(db, lambda s, n=name, u=url, c=cap, r=region: servers.add_server(
-                    s, ctx, n, servers.ServerInput(url=u, max_domains=c, region=r))).unwrap()
+                data = servers.ServerInput(url=fleet[name].url, max_domains=cap, region=region)
+                row = run_in_transaction(db, partial(servers.add_server, ctx=ctx, name=name, data=data)).unwrap()
                 record("add server", row["name"], f"{row['endpoint']}, max {cap} domains")
             clients = servers.client_provider(setting, lambda _key: password)
             for row in servers.check_servers(db, ctx, clients, [], True).unwrap():

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, FxRate, rate_for
 from praho_cli.ledger import audit
@@ -60,7 +60,7 @@ def set_fx(session: Session, ctx: ServiceContext, data: FxInput) -> Result[dict[
     if not source or len(source) > 50:
         return err(ErrorCode.INVALID, "source: 1 to 50 characters")
     existing = session.execute(
-        select(FxRateRow).where(FxRateRow.currency == currency, FxRateRow.day == data.day)
+        select(FxRateRow).where(col(FxRateRow.currency) == currency, col(FxRateRow.day) == data.day)
     ).scalar_one_or_none()
     if existing is not None:
         if Decimal(existing.rate) == data.rate and existing.source == source:
@@ -77,9 +77,9 @@ def set_fx(session: Session, ctx: ServiceContext, data: FxInput) -> Result[dict[
 
 
 def list_fx(session: Session, currency: str | None = None) -> Result[Iterator[dict[str, Any]]]:
-    stmt = select(FxRateRow).order_by(FxRateRow.currency, FxRateRow.day.desc())  # type: ignore[attr-defined]
+    stmt = select(FxRateRow).order_by(col(FxRateRow.currency), col(FxRateRow.day).desc())
     if currency:
-        stmt = stmt.where(FxRateRow.currency == currency.strip().upper())
+        stmt = stmt.where(col(FxRateRow.currency) == currency.strip().upper())
     rows = list(session.execute(stmt).scalars())
     return Ok(to_public(r) for r in rows)
 
@@ -87,8 +87,8 @@ def list_fx(session: Session, currency: str | None = None) -> Result[Iterator[di
 def rate_on(session: Session, currency: str, tax_point: date) -> FxRate:
     """The latest rate on or before ``tax_point`` (raises ``invalid`` when there is none)."""
     row = session.execute(
-        select(FxRateRow).where(FxRateRow.currency == currency, FxRateRow.day <= tax_point)
-        .order_by(FxRateRow.day.desc()).limit(1)  # type: ignore[attr-defined]
+        select(FxRateRow).where(col(FxRateRow.currency) == currency, col(FxRateRow.day) <= tax_point)
+        .order_by(col(FxRateRow.day).desc()).limit(1)
     ).scalar_one_or_none()
     candidates = [FxRate(row.currency, Decimal(row.rate), row.day, row.source)] if row else []
     return rate_for(candidates, currency, tax_point)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, bindparam, case, cast, delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
 from praho_cli.billing.numbering import DocumentKind, counter_year
@@ -171,17 +171,17 @@ def kind_label(kind: DocumentKind) -> str:
             DocumentKind.CREDIT_NOTE: "credit note"}[kind]
 
 
-_BY_NUMBER = select(BillingDocument).where(BillingDocument.kind == bindparam("kind"),
-                                           BillingDocument.number_text == bindparam("ref"))
-_BY_ID = select(BillingDocument).where(BillingDocument.kind == bindparam("kind"),
-                                       BillingDocument.id == bindparam("ref_id"))
+_BY_NUMBER = select(BillingDocument).where(col(BillingDocument.kind) == bindparam("kind"),
+                                           col(BillingDocument.number_text) == bindparam("ref"))
+_BY_ID = select(BillingDocument).where(col(BillingDocument.kind) == bindparam("kind"),
+                                       col(BillingDocument.id) == bindparam("ref_id"))
 
 
 def _locked(stmt: Any) -> Any:
     return (stmt.add_columns(Customer, DocumentSeries)
-            .join(Customer, Customer.id == BillingDocument.customer_id)  # type: ignore[arg-type]
-            .join(DocumentSeries, DocumentSeries.id == BillingDocument.series_id)  # type: ignore[arg-type]
-            .with_for_update(of=BillingDocument)  # type: ignore[arg-type]
+            .join(Customer, Customer.id == BillingDocument.customer_id)
+            .join(DocumentSeries, DocumentSeries.id == BillingDocument.series_id)
+            .with_for_update(of=BillingDocument)
             .execution_options(populate_existing=True))
 
 
@@ -310,12 +310,12 @@ def _related(session: Session, document: BillingDocument, was_draft: bool = Fals
     if was_draft:  # nothing corrects or converts a draft
         return related
     for other in session.execute(
-        select(BillingDocument).where(BillingDocument.corrects_id == document.id).order_by(BillingDocument.id)
+        select(BillingDocument).where(col(BillingDocument.corrects_id) == document.id).order_by(col(BillingDocument.id))
     ).scalars():
         related.append(ref("corrected_by", other))
     if document.kind == DocumentKind.PROFORMA.value:
         invoice = session.execute(
-            select(BillingDocument).where(BillingDocument.proforma_id == document.id)
+            select(BillingDocument).where(col(BillingDocument.proforma_id) == document.id)
         ).scalar_one_or_none()
         if invoice:
             related.append(ref("converted_to", invoice))
@@ -333,7 +333,7 @@ def detail(
     # An invoice converted from a proforma is paid by the payments recorded on the proforma.
     paid_by = ([] if was_draft else [document.id]) + ([document.proforma_id] if document.proforma_id else [])
     payments = session.execute(
-        select(Payment).where(Payment.document_id.in_(paid_by)).order_by(Payment.id)  # type: ignore[attr-defined]
+        select(Payment).where(col(Payment.document_id).in_(paid_by)).order_by(col(Payment.id))
     ).scalars() if paid_by else ()
     series_code = series.code if series is not None else _series_code(session, document.series_id)
     return {
@@ -379,7 +379,8 @@ def list_documents(
     session: Session, ctx: ServiceContext, kind: DocumentKind, flt: DocumentFilter
 ) -> Result[Iterator[dict[str, Any]]]:
     """Stream summaries (one query, rows fetched in batches; nothing is held in memory)."""
-    doc_t, ser_t, cus_t = (m.__table__ for m in (BillingDocument, DocumentSeries, Customer))  # type: ignore[attr-defined]
+    # SQLModel declares no __table__ on its model classes; every table model has one.
+    doc_t, ser_t, cus_t = (m.__table__ for m in (BillingDocument, DocumentSeries, Customer))  # type: ignore[union-attr]
     doc, ser, cus = doc_t.c, ser_t.c, cus_t.c
     # Every field is computed by the database, already in its JSON form (ids and ISO dates as text,
     # the balance as in balance()), so that a row becomes a dict with no Python work per field:
@@ -451,7 +452,7 @@ def _price_draft(
 
 
 def _write_lines(session: Session, document: BillingDocument, lines: Sequence[PricedLine]) -> None:
-    session.execute(delete(DocumentLine).where(DocumentLine.document_id == document.id))  # type: ignore[arg-type]
+    session.execute(delete(DocumentLine).where(col(DocumentLine.document_id) == document.id))
     for position, line in enumerate(lines, start=1):
         session.add(DocumentLine(
             document_id=document.id or 0, position=position, description=line.description,
@@ -581,7 +582,7 @@ def delete_draft(session: Session, ctx: ServiceContext, kind: DocumentKind, ref:
         return found
     document = found.value
     before = detail(session, document)
-    session.execute(delete(DocumentLine).where(DocumentLine.document_id == document.id))  # type: ignore[arg-type]
+    session.execute(delete(DocumentLine).where(col(DocumentLine.document_id) == document.id))
     session.delete(document)
     session.flush()
     audit.append(session, ts=ctx.now(), actor=ctx.actor, action=f"{kind.value}.delete", entity_type=kind.value,
@@ -809,14 +810,14 @@ def mark_overdue(session: Session, ctx: ServiceContext) -> Result[dict[str, Any]
     today = ctx.today()
     due = list(session.execute(
         select(BillingDocument).where(
-            BillingDocument.kind == DocumentKind.INVOICE.value,
-            BillingDocument.status.in_(("issued", "partially_paid")),  # type: ignore[attr-defined]
-            BillingDocument.due_date < today,  # type: ignore[operator]
-        ).order_by(BillingDocument.id).with_for_update()
+            col(BillingDocument.kind) == DocumentKind.INVOICE.value,
+            col(BillingDocument.status).in_(("issued", "partially_paid")),
+            col(BillingDocument.due_date) < today,
+        ).order_by(col(BillingDocument.id)).with_for_update()
     ).scalars())
     already = session.execute(
         select(func.count()).select_from(BillingDocument).where(
-            BillingDocument.kind == DocumentKind.INVOICE.value, BillingDocument.status == "overdue")
+            col(BillingDocument.kind) == DocumentKind.INVOICE.value, col(BillingDocument.status) == "overdue")
     ).scalar_one()
     now = ctx.now()
     for invoice in due:

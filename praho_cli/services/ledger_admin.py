@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praho_cli.ledger import schema
 from praho_cli.ledger.engine import Database, ping
 from praho_cli.records import Field, RecordType
 from praho_cli.result import ErrorCode, Ok, Result, err
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SCHEMA_STATUS = RecordType(
     name="schema_status",
@@ -91,7 +94,11 @@ def initialize(db: Database, make_ctx: Any) -> Result[dict[str, Any]]:
     for step in INIT_STEPS:
         module_name, func_name = step.split(":")
         func = getattr(importlib.import_module(module_name), func_name)
-        result = run_in_transaction(db, lambda session, f=func: f(session, ctx))
+
+        def work(session: Session, f: Any = func) -> Result[Any]:
+            return f(session, ctx)
+
+        result = run_in_transaction(db, work)
         if not result.ok:
             return result
     return Ok(_status(db, previous=before))

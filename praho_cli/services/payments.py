@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.billing.numbering import DocumentKind
 from praho_cli.ledger import audit
@@ -67,7 +67,7 @@ def _public(session: Session, payment: Payment, document: BillingDocument | None
     converted = None
     if document.kind == DocumentKind.PROFORMA.value and document.status == "converted":
         invoice = session.execute(
-            select(BillingDocument).where(BillingDocument.proforma_id == document.id)
+            select(BillingDocument).where(col(BillingDocument.proforma_id) == document.id)
         ).scalar_one_or_none()
         converted = invoice.number_text if invoice else None
     return {
@@ -177,14 +177,14 @@ def record_payment(
 def list_payments(
     session: Session, invoice: str | None = None, proforma: str | None = None
 ) -> Result[Iterator[dict[str, Any]]]:
-    stmt = select(Payment, BillingDocument).join(BillingDocument, BillingDocument.id == Payment.document_id)
+    stmt = select(Payment, BillingDocument).join(BillingDocument, col(BillingDocument.id) == col(Payment.document_id))
     for kind, ref in ((DocumentKind.INVOICE, invoice), (DocumentKind.PROFORMA, proforma)):
         if ref is not None:
             found = invoices.find_document(session, kind, ref)
             if isinstance(found, Err):
                 return found
-            stmt = stmt.where(Payment.document_id == found.value.id)
-    rows = session.execute(stmt.order_by(Payment.id).execution_options(yield_per=1000))  # type: ignore[arg-type]
+            stmt = stmt.where(col(Payment.document_id) == found.value.id)
+    rows = session.execute(stmt.order_by(col(Payment.id)).execution_options(yield_per=1000))
     return Ok(_public(session, payment, document) for payment, document in rows)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.billing.numbering import DocumentKind
 from praho_cli.ledger import audit
@@ -25,7 +25,7 @@ KIND = DocumentKind.PROFORMA
 
 def converted_invoice(session: Session, proforma: BillingDocument) -> BillingDocument | None:
     return session.execute(
-        select(BillingDocument).where(BillingDocument.proforma_id == proforma.id)
+        select(BillingDocument).where(col(BillingDocument.proforma_id) == proforma.id)
     ).scalar_one_or_none()
 
 
@@ -49,7 +49,7 @@ def convert_locked(session: Session, ctx: ServiceContext, proforma: BillingDocum
     session.add(invoice)
     session.flush()
     for line in session.execute(
-        select(DocumentLine).where(DocumentLine.document_id == proforma.id).order_by(DocumentLine.position)
+        select(DocumentLine).where(col(DocumentLine.document_id) == proforma.id).order_by(col(DocumentLine.position))
     ).scalars():
         session.add(DocumentLine(
             document_id=invoice.id or 0, position=line.position, description=line.description,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import accounts as repo
 from praho_cli.ledger import audit
@@ -208,7 +208,7 @@ def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, er
 
     def work(session: Session) -> Result[dict[str, Any] | None]:
         session.execute(
-            update(ProvisioningJob).where(ProvisioningJob.id == intent.job_id)  # type: ignore[arg-type]
+            update(ProvisioningJob).where(col(ProvisioningJob.id) == intent.job_id)
             .values(status=status, error=error, steps_json=json.dumps(intent.steps), username=intent.username,
                     updated_at=now, version=ProvisioningJob.version + 1)
             .execution_options(synchronize_session=False))
@@ -216,7 +216,7 @@ def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, er
             return Ok(None)
         if "status" not in account_values:
             session.execute(
-                update(HostingAccount).where(HostingAccount.id == intent.account_id)  # type: ignore[arg-type]
+                update(HostingAccount).where(col(HostingAccount.id) == intent.account_id)
                 .values(**account_values, updated_at=now, version=HostingAccount.version + 1)
                 .execution_options(synchronize_session=False))
             return Ok(None)

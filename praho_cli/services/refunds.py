@@ -19,13 +19,15 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli import calendar
 from praho_cli.billing.numbering import DocumentKind
+from praho_cli.billing.rates import VatCategory
 from praho_cli.billing.totals import PricedLine, compute_totals, negate
 from praho_cli.ledger import audit
 from praho_cli.ledger import refunds as repo
@@ -265,7 +267,7 @@ def detail(session: Session, refund: Refund, *, allocations: Sequence[RefundAllo
     if allocations is None:
         allocations = repo.allocations_of(session, [refund.id or 0])
     methods = {p.id: p.method for p in session.execute(
-        select(Payment).where(Payment.id.in_([a.payment_id for a in allocations]))  # type: ignore[attr-defined]
+        select(Payment).where(col(Payment.id).in_([a.payment_id for a in allocations]))
     ).scalars()} if allocations else {}
     return {
         **_summary(refund, invoice.number_text, note.number_text if note else None),
@@ -360,14 +362,14 @@ def eligibility(session: Session, ref: str) -> Result[dict[str, Any]]:
 def _remainders(session: Session, invoice: BillingDocument) -> list[CategoryRemainder]:
     """Per VAT group of the invoice: its base and VAT minus what earlier credit notes took."""
     original = compute_totals(invoices.priced_lines(session, invoice), invoice.rounding)
-    categories = {}
+    categories: dict[tuple[str, Decimal], VatCategory] = {}
     for line in original.lines:
         categories.setdefault((line.vat_code, line.vat_rate), line.category)
     base = {(b.vat_code, b.vat_rate): b.base_minor for b in original.breakdown}
     vat = {(b.vat_code, b.vat_rate): b.vat_minor for b in original.breakdown}
     notes = session.execute(select(BillingDocument).where(
-        BillingDocument.corrects_id == invoice.id, BillingDocument.kind == DocumentKind.CREDIT_NOTE.value,
-    ).order_by(BillingDocument.id)).scalars()
+        col(BillingDocument.corrects_id) == invoice.id, col(BillingDocument.kind) == DocumentKind.CREDIT_NOTE.value,
+    ).order_by(col(BillingDocument.id))).scalars()
     for note in notes:
         for b in compute_totals(invoices.priced_lines(session, note), note.rounding).breakdown:
             key = (b.vat_code, b.vat_rate)
@@ -379,8 +381,8 @@ def _remainders(session: Session, invoice: BillingDocument) -> list[CategoryRema
 
 
 def _has_credit_notes(session: Session, invoice: BillingDocument) -> bool:
-    return session.execute(select(BillingDocument.id).where(
-        BillingDocument.corrects_id == invoice.id).limit(1)).first() is not None
+    return session.execute(select(col(BillingDocument.id)).where(
+        col(BillingDocument.corrects_id) == invoice.id).limit(1)).first() is not None
 
 
 def credit_note_lines(session: Session, invoice: BillingDocument, amount_minor: int) -> list[PricedLine]:

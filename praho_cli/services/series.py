@@ -15,7 +15,7 @@ from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli import calendar
 from praho_cli.billing.numbering import (
@@ -101,7 +101,7 @@ def default_code(ctx: ServiceContext, kind: DocumentKind) -> str:
 
 def _counters(session: Session, series_id: int) -> list[dict[str, int]]:
     rows = session.execute(
-        select(SeriesCounter).where(SeriesCounter.series_id == series_id).order_by(SeriesCounter.year)
+        select(SeriesCounter).where(col(SeriesCounter.series_id) == series_id).order_by(col(SeriesCounter.year))
     ).scalars()
     return [{"year": c.year, "last_number": c.last_number} for c in rows]
 
@@ -120,7 +120,7 @@ def to_public(session: Session, ctx: ServiceContext, series: DocumentSeries) -> 
 
 
 def get_series(session: Session, code: str) -> DocumentSeries | None:
-    return session.execute(select(DocumentSeries).where(DocumentSeries.code == code)).scalar_one_or_none()
+    return session.execute(select(DocumentSeries).where(col(DocumentSeries.code) == code)).scalar_one_or_none()
 
 
 def find_series(session: Session, code: str, kind: DocumentKind | None = None) -> Result[DocumentSeries]:
@@ -164,7 +164,7 @@ def add_series(session: Session, ctx: ServiceContext, data: SeriesInput) -> Resu
 def list_series(session: Session, ctx: ServiceContext, kind: str | None = None) -> Result[Iterator[dict[str, Any]]]:
     stmt = select(DocumentSeries).order_by(DocumentSeries.kind, DocumentSeries.code)
     if kind:
-        stmt = stmt.where(DocumentSeries.kind == kind)
+        stmt = stmt.where(col(DocumentSeries.kind) == kind)
     rows = list(session.execute(stmt).scalars())
     return Ok(to_public(session, ctx, s) for s in rows)
 
@@ -228,7 +228,8 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
     if session.get_bind().dialect.update_returning:
         number = session.execute(_BUMP_RETURNING, key).scalar_one_or_none()
     else:  # SQLite before 3.35
-        bumped = session.execute(_BUMP, key).rowcount
+        # sqlmodel's Session.execute is typed Result; an UPDATE's result is a CursorResult, which has rowcount.
+        bumped = session.execute(_BUMP, key).rowcount  # type: ignore[attr-defined]
         number = session.execute(_READ, key).scalar_one() if bumped else None
     if number is None:
         # First document of the year. A concurrent first issuer inserting the same key makes this
@@ -250,24 +251,24 @@ def audit_series(session: Session, zone: tzinfo, code: str | None = None,
         found = find_series(session, code)
         if isinstance(found, Err):
             return found
-        stmt = stmt.where(DocumentSeries.code == code)
+        stmt = stmt.where(col(DocumentSeries.code) == code)
     findings = []
     for series in session.execute(stmt).scalars().all():
         counters = {c["year"]: c["last_number"] for c in _counters(session, series.id or 0)}
         keys = set(counters)
-        years_stmt = select(BillingDocument.fiscal_year).where(
-            BillingDocument.series_id == series.id, BillingDocument.number.is_not(None)  # type: ignore[union-attr]
+        years_stmt = select(col(BillingDocument.fiscal_year)).where(
+            col(BillingDocument.series_id) == series.id, col(BillingDocument.number).is_not(None)
         ).distinct()
         keys |= {y for (y,) in session.execute(years_stmt) if y is not None}
         for key in sorted(keys):
             if year is not None and key not in (year, 0):
                 continue
             rows = session.execute(
-                select(BillingDocument.number, BillingDocument.number_text, BillingDocument.issue_date,
-                       BillingDocument.issued_at).where(
-                    BillingDocument.series_id == series.id, BillingDocument.fiscal_year == key,
-                    BillingDocument.number.is_not(None),  # type: ignore[union-attr]
-                ).order_by(BillingDocument.number)
+                select(col(BillingDocument.number), col(BillingDocument.number_text), col(BillingDocument.issue_date),
+                       col(BillingDocument.issued_at)).where(
+                    col(BillingDocument.series_id) == series.id, col(BillingDocument.fiscal_year) == key,
+                    col(BillingDocument.number).is_not(None),
+                ).order_by(col(BillingDocument.number))
             ).all()
             numbers = [row.number for row in rows]
             missing, duplicates = find_gaps(numbers, series.start_number)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.ledger import audit
 from praho_cli.ledger import servers as repo
@@ -348,7 +348,7 @@ def remove_server(session: Session, ctx: ServiceContext, name: str) -> Result[di
 
     from praho_cli.ledger.models.hosting import ProvisioningJob
 
-    jobs = session.execute(select(ProvisioningJob).where(ProvisioningJob.server_id == server.id)).scalars().all()
+    jobs = session.execute(select(ProvisioningJob).where(col(ProvisioningJob.server_id) == server.id)).scalars().all()
     for job in jobs:
         session.delete(job)
     before = to_public(server)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from praho_cli.billing.rates import RATED_CATEGORIES, VatCategory, VatRate, check_overlap
 from praho_cli.ledger import audit
@@ -73,12 +73,12 @@ def load_rates(session: Session, country: str) -> list[VatRate]:
 def list_rates(
     session: Session, country: str | None = None, on: date | None = None
 ) -> Result[Iterator[dict[str, Any]]]:
-    stmt = select(VatRateRow).order_by(VatRateRow.country, VatRateRow.category, VatRateRow.valid_from)
+    stmt = select(VatRateRow).order_by(col(VatRateRow.country), col(VatRateRow.category), col(VatRateRow.valid_from))
     if country:
-        stmt = stmt.where(VatRateRow.country == country.upper())
+        stmt = stmt.where(col(VatRateRow.country) == country.upper())
     if on:
-        stmt = stmt.where(VatRateRow.valid_from <= on)
-        stmt = stmt.where((VatRateRow.valid_to.is_(None)) | (VatRateRow.valid_to >= on))  # type: ignore[union-attr,operator]
+        stmt = stmt.where(col(VatRateRow.valid_from) <= on)
+        stmt = stmt.where((col(VatRateRow.valid_to).is_(None)) | (col(VatRateRow.valid_to) >= on))
     rows = list(session.execute(stmt).scalars())
     return Ok(to_public(r) for r in rows)
 
@@ -95,7 +95,7 @@ def set_rate(session: Session, ctx: ServiceContext, data: RateInput) -> Result[d
     if data.valid_to is not None and data.valid_to < data.valid_from:
         return err(ErrorCode.INVALID, "--until must not be before --from")
     rows = list(session.execute(
-        select(VatRateRow).where(VatRateRow.country == country, VatRateRow.category == data.category.value)
+        select(VatRateRow).where(col(VatRateRow.country) == country, col(VatRateRow.category) == data.category.value)
         .with_for_update()
     ).scalars())
     now = ctx.now()

@@ -279,7 +279,3 @@ class HttpTransport:
                 Retry.RETRIABLE,
             )
         )
-
-
-def certificate_sha256(der: bytes) -> str:
-    return hashlib.sha256(der).hexdigest()

@@ -9,7 +9,7 @@ converter and sends ``data: [{"name": …, "values": {key: [str, …]}}]``; over
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, cast
@@ -510,15 +510,3 @@ class ServerInfo:
             process_count=_int_or_none(tree.get("procs")) if isinstance(tree.get("procs"), str) else None,
             raw=tree,
         )
-
-
-def domains_from(records: Iterable[RawRecord]) -> list[DomainRecord]:
-    return [DomainRecord.from_raw(r) for r in records]
-
-
-def plans_from(records: Sequence[RawRecord]) -> list[PlanRecord]:
-    return [PlanRecord.from_raw(r) for r in records]
-
-
-def templates_from(records: Sequence[RawRecord]) -> list[TemplateRecord]:
-    return [TemplateRecord.from_raw(r) for r in records]

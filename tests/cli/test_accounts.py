@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import SetUpHosting
 from tests.unit.hosting.simfleet import LocalFleet
 
 
@@ -24,17 +25,10 @@ class Hosting:
 
 
 @pytest.fixture
-def hosting(cli: Any, tmp_path: Path) -> Hosting:
-    fleet = LocalFleet(tmp_path / "sim")
-    h = Hosting(cli, fleet)
-    r = h("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro")
-    assert r.exit_code == 0, r.stderr
-    for name, cap in (("vm1", "2"), ("vm2", "3")):
-        r = h("servers", "add", name, "--url", f"https://{name}.hosting.ro:10000", "--max-domains", cap,
-              "--region", "buc")
-        assert r.exit_code == 0, r.stderr
-    r = h("servers", "check", "--all", "-o", "json")
-    assert r.exit_code == 0, r.stderr
+def hosting(cli: Any, tmp_path: Path, acme_with_servers: SetUpHosting) -> Hosting:
+    h = Hosting(cli, LocalFleet(tmp_path / "sim"))
+    acme_with_servers(h, {name: ["--url", f"https://{name}.hosting.ro:10000", "--max-domains", cap, "--region", "buc"]
+                          for name, cap in (("vm1", "2"), ("vm2", "3"))})
     return h
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import SetUpHosting
 from tests.unit.hosting.simfleet import LocalFleet
 
 
@@ -20,14 +21,10 @@ class Hosting:
 
 
 @pytest.fixture
-def hosting(cli: Any, tmp_path: Path) -> Hosting:
-    fleet = LocalFleet(tmp_path / "sim")
-    h = Hosting(cli, fleet)
-    assert h("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
-    for name in ("vm1", "vm2"):
-        r = h("servers", "add", name, "--url", f"https://{name}.hosting.ro:10000", "--max-domains", "10")
-        assert r.exit_code == 0, r.stderr
-    assert h("servers", "check", "--all").exit_code == 0
+def hosting(cli: Any, tmp_path: Path, acme_with_servers: SetUpHosting) -> Hosting:
+    h = Hosting(cli, LocalFleet(tmp_path / "sim"))
+    acme_with_servers(h, {name: ["--url", f"https://{name}.hosting.ro:10000", "--max-domains", "10"]
+                          for name in ("vm1", "vm2")})
     for domain, server in (("shop.ro", "vm1"), ("blog.ro", "vm1"), ("cafe.ro", "vm2")):
         r = h("accounts", "create", domain, "--customer", "billing@acme.ro", "--server", server, "--plan", "Gold")
         assert r.exit_code == 0, r.stderr

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from praho_cli.virtualmin.simulator import Fault, SimState, serve_many
+from tests.conftest import SetUpHosting
 
 PASSWORD = "sim-Pass-42"
 NAMES = ("vm1", "vm2", "vm3", "vm4")
@@ -27,14 +28,11 @@ def fleet(tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def h(cli_any: Any, fleet: Any) -> Any:
+def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
     def run(*args: str, **kw: Any) -> Any:
         return cli_any(*args, env=ENV, **kw)
 
-    assert run("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
-    for sim in fleet:
-        assert run("servers", "add", sim.name, "--url", sim.url).exit_code == 0
-    assert run("servers", "check", "--all").exit_code == 0
+    acme_with_servers(run, {sim.name: ["--url", sim.url] for sim in fleet})
     for sim in fleet:
         for i in (1, 2):
             r = run("accounts", "create", f"site{i}-{sim.name}.ro", "--customer", "1", "--server", sim.name,

@@ -12,6 +12,7 @@ import pytest
 
 from praho_cli.result import ErrorCode, PrahoFailure
 from praho_cli.virtualmin.simulator import Fault, SimState, serve_many
+from tests.conftest import SetUpHosting
 
 PASSWORD = "sim-Pass-42"
 
@@ -31,17 +32,13 @@ ENV = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_SERVERS_VM2_PASSWORD": PAS
 
 
 @pytest.fixture
-def h(cli_any: Any, fleet: Any) -> Any:
+def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
     """The CLI on SQLite and on PostgreSQL in turn, with the two simulated servers registered."""
 
     def run(*args: str, factory: Any = None) -> Any:
         return cli_any(*args, env=ENV, transport_factory=factory)
 
-    assert run("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
-    for sim, cap in zip(fleet, ("5", "5"), strict=True):
-        r = run("servers", "add", sim.name, "--url", sim.url, "--max-domains", cap)
-        assert r.exit_code == 0, r.stderr
-    assert run("servers", "check", "--all").exit_code == 0
+    acme_with_servers(run, {sim.name: ["--url", sim.url, "--max-domains", "5"] for sim in fleet})
     return run
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from praho_cli.result import PrahoFailure
 from praho_cli.virtualmin.simulator import Fault, SimState
+from tests.conftest import SetUpHosting, table_dump
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sshd import Sshd, keygen, openssh_fingerprint, sshd_workdir, start_with_simulator
@@ -61,27 +62,26 @@ class Hosting:
     def __call__(self, *args: str, factory: Any = None, **env: str) -> Any:
         return self.cli(*args, env={**ENV, **env}, transport_factory=factory)
 
-    def add_server(self, *extra: str, known_hosts: Path | None = None) -> Any:
-        args = ["servers", "add", SERVER, "--ssh", f"root@127.0.0.1:{self.daemon.port}",
-                "--ssh-key", str(self.daemon.client_key), "--max-domains", "5", *extra]
+    def server_options(self, *extra: str, known_hosts: Path | None = None) -> list[str]:
+        options = ["--ssh", f"root@127.0.0.1:{self.daemon.port}", "--ssh-key", str(self.daemon.client_key),
+                   "--max-domains", "5", *extra]
         if known_hosts is not None:
-            args += ["--known-hosts", str(known_hosts)]
-        return self(*args, "-o", "json")
+            options += ["--known-hosts", str(known_hosts)]
+        return options
+
+    def add_server(self, *extra: str, known_hosts: Path | None = None) -> Any:
+        return self("servers", "add", SERVER, *self.server_options(*extra, known_hosts=known_hosts), "-o", "json")
 
     def remote(self) -> dict[str, dict[str, Any]]:
         return {d["name"]: d for d in self.state.domains()}
 
 
 @pytest.fixture
-def h(cli: Any, daemon: Sshd, state: SimState) -> Hosting:
+def h(cli: Any, daemon: Sshd, state: SimState, acme_with_servers: SetUpHosting) -> Hosting:
     hosting = Hosting(cli, daemon, state)
-    assert hosting("customers", "add", "--name", "Acme SRL", "--email", "billing@acme.ro").exit_code == 0
-    r = hosting.add_server(known_hosts=daemon.known_hosts)
-    assert r.exit_code == 0, r.stderr
-    assert r.json()["endpoint"] == f"ssh://root@127.0.0.1:{daemon.port}"
-    r = hosting("servers", "check", SERVER, "-o", "json")
-    assert r.exit_code == 0, r.stderr
-    assert r.json()[0]["health"] == "ok"
+    [checked] = acme_with_servers(hosting, {SERVER: hosting.server_options(known_hosts=daemon.known_hosts)})
+    assert checked["health"] == "ok"
+    assert hosting("servers", "show", SERVER, "-o", "json").json()["endpoint"] == f"ssh://root@127.0.0.1:{daemon.port}"
     return hosting
 
 
@@ -168,10 +168,15 @@ def test_create_and_full_lifecycle_over_ssh(h: Hosting) -> None:
         assert events.count(action) == 1, action
 
 
-def test_unsuspend_refused_for_active_and_suspend_for_terminated(h: Hosting) -> None:
+def test_unsuspend_of_active_changes_nothing_and_terminated_refuses_both(h: Hosting) -> None:
+    # Unsuspending an active account is a repeat of an operation already in effect: it succeeds at
+    # once, changing nothing in the ledger and calling nothing on the server (docs/provisioning.md).
     assert create(h, "shop.ro").exit_code == 0
-    r = h("accounts", "unsuspend", "shop.ro")
-    assert r.exit_code == 0  # already active: in effect, nothing to do
+    ledger, remote = table_dump(h.cli.database_url), h.remote()
+    r = h("accounts", "unsuspend", "shop.ro", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "active"
+    assert table_dump(h.cli.database_url) == ledger and h.remote() == remote
     assert h("accounts", "terminate", "shop.ro", "--yes").exit_code == 0
     r = h("accounts", "suspend", "shop.ro", "--reason", "x")
     assert r.exit_code == 5 and "only active accounts can be suspended" in r.stderr

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from praho_cli.services.customers import CustomerInput
 
 from praho_cli.cli import options as o
 
@@ -24,7 +27,7 @@ Cnp = Annotated[str | None, typer.Option("--cnp", help="Romanian CNP (individual
 Vat = Annotated[str | None, typer.Option("--vat-number", help="EU VAT number with country prefix, e.g. DE136695976.")]
 
 
-def _input(**values: str | None):  # type: ignore[no-untyped-def]
+def _input(**values: str | None) -> CustomerInput:
     from praho_cli.services.customers import CustomerInput
 
     return CustomerInput(**values)

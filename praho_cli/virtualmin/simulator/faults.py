@@ -110,11 +110,6 @@ class Effects:
     lost_reply: float | None = None
     hit: list[Fault] = field(default_factory=list)
 
-    @property
-    def blocks_program(self) -> bool:
-        """True when the program must not run at all (the call never reached remote.cgi)."""
-        return self.hang is not None or self.drop or self.http_error is not None
-
 
 def combine(faults: Sequence[Fault], counters: list[int], program: str) -> Effects:
     """Count this call against each matching fault (``counters`` is updated in place) and merge the

@@ -901,10 +901,6 @@ WRITE_PROGRAMS: dict[str, WriteProgram] = {
 PROGRAMS = frozenset(READ_PROGRAMS) | frozenset(WRITE_PROGRAMS)
 
 
-def is_mutation(program: str) -> bool:
-    return program in WRITE_PROGRAMS
-
-
 def run_program(
     state: SimState,
     program: str,

@@ -11,7 +11,7 @@ from praho_cli.result import ErrorCode, PrahoFailure
 from praho_cli.services import drift
 from praho_cli.services.drift_compare import compare
 from praho_cli.virtualmin.client import VirtualminClient
-from praho_cli.virtualmin.fake import FakeTransport
+from tests.unit.virtualmin.fake import FakeTransport
 
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
 SERVER = Server(id=1, name="vm1", kind="http", url="https://vm1.test:10000")

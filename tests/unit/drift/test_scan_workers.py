@@ -19,9 +19,9 @@ from praho_cli.result import ErrorCode, PrahoFailure
 from praho_cli.services import drift
 from praho_cli.virtualmin.client import VirtualminClient
 from praho_cli.virtualmin.connection import FixedSecret, ServerConnection
-from praho_cli.virtualmin.fake import FakeTransport
 from praho_cli.virtualmin.http import HttpTransport
 from praho_cli.virtualmin.transport import RemoteReply
+from tests.unit.virtualmin.fake import FakeTransport
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are Linux-only")
 

@@ -8,8 +8,8 @@ import pytest
 
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
 from praho_cli.virtualmin.client import VirtualminClient
-from praho_cli.virtualmin.fake import FakeTransport
 from praho_cli.virtualmin.records import RawRecord
+from tests.unit.virtualmin.fake import FakeTransport
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
 from praho_cli.virtualmin.connection import FixedSecret, ServerConnection, normalise_fingerprint
 from praho_cli.virtualmin.errors import classify, failure_message, unavailable
-from praho_cli.virtualmin.fake import FakeTransport, capture_params
 from praho_cli.virtualmin.transport import check_params
+from tests.unit.virtualmin.fake import FakeTransport, capture_params
 
 from .conftest import CAPTURES
 
