@@ -1,4 +1,4 @@
-"""Money as integer minor units plus an ISO 4217 code (design.md §6).
+"""Money as integer minor units plus an ISO 4217 code (docs/billing.md).
 
 Input is parsed with :class:`~decimal.Decimal`, never ``float``; an amount with more decimals than
 its currency has is refused (``invalid`` → exit 2) instead of being silently truncated.

@@ -43,7 +43,7 @@ class Retry(StrEnum):
     UNKNOWN = "unknown"  # may have applied: re-read state before any retry
 
 
-# The one table of exit codes (design.md §2). Never renumber.
+# The one table of exit codes (docs/exit-codes.md). Never renumber.
 EXIT_CODES: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL: 1,
     ErrorCode.INVALID: 2,

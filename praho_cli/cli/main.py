@@ -1,4 +1,4 @@
-"""The one place where failures become exit codes (design.md §2; `praho help exit-codes`).
+"""The one place where failures become exit codes (docs/exit-codes.md; `praho help exit-codes`).
 
 Expected failures arrive as :class:`PrahoFailure` and print one line on stderr. Usage errors from
 Click print one line and exit 2. Anything else is a bug: one line naming the exception type, and a

@@ -101,7 +101,7 @@ MULTI_LABEL_SUFFIXES = frozenset({
     "com.pl", "com.cn", "co.in",
 })
 # Characters that survive every layer: no quotes, spaces, backslashes, '$', '`', '&', '%', '+', '=',
-# '#', ';' or newlines (remote.cgi splits values on newlines since 7.20, protocol §1.3).
+# '#', ';' or newlines (remote.cgi splits values on newlines since 7.20, docs/virtualmin-protocol.md §1.3).
 PASSWORD_SYMBOLS = "-_.:@^~,"
 PASSWORD_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, PASSWORD_SYMBOLS)
 PASSWORD_LENGTH = 24

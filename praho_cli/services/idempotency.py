@@ -1,4 +1,4 @@
-"""Idempotency keys for money-moving and provisioning commands (design.md §7).
+"""Idempotency keys for money-moving and provisioning commands (docs/architecture.md, "Idempotency keys").
 
 Wrap the body of a service with :func:`idempotent`. With no key it simply runs. With a key seen
 before, it returns the stored result (and does nothing) when the command and parameters match, and a

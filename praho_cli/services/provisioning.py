@@ -1,4 +1,4 @@
-"""Creating accounts (design.md §9): record intent, pre-flight, create, record the outcome.
+"""Creating accounts (docs/provisioning.md): record intent, pre-flight, create, record the outcome.
 
 Every step that changes something records the operation that undoes it in the job's ``steps``.
 On failure the recorded rollbacks run in reverse order, each one's result is recorded, and a

@@ -1,4 +1,4 @@
-"""Document series and gapless numbering (design.md §6).
+"""Document series and gapless numbering (docs/billing.md, "Numbering").
 
 A number is taken from the series' counter row for the fiscal year, locked and incremented inside
 the transaction that issues the document. If that transaction rolls back (or its process is

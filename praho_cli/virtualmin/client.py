@@ -25,7 +25,7 @@ FeatureChoice = Sequence[str] | Literal["plan", "default"]
 _FEATURE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 # Virtualmin locks system files during mutations, so concurrent mutations on one server only queue
-# up behind each other and can hit its 5-minute lock timeout (protocol §4.2): one at a time.
+# up behind each other and can hit its 5-minute lock timeout (docs/virtualmin-protocol.md §4.2): one at a time.
 _server_locks: dict[str, threading.Lock] = {}
 _server_locks_guard = threading.Lock()
 
@@ -57,7 +57,8 @@ class VirtualminClient:
         return PrahoFailure.of(ErrorCode.INVALID, f"{self.server}: {message}", server=self.server)
 
     def _domain(self, domain: str) -> str:
-        """Stored names are lower-case and IDNA-encoded; list/delete compare them exactly (§2)."""
+        """Stored names are lower-case and IDNA-encoded; list/delete compare them exactly
+        (docs/virtualmin-protocol.md §2)."""
         if not domain or not domain.strip():
             raise self._invalid("a domain name is required")
         lowered = domain.lower()
@@ -107,8 +108,8 @@ class VirtualminClient:
         not exist).
 
         It asks for ``list-domains --simple-multiline`` text (remote.cgi's ``simple-multiline=`` without
-        ``multiline=``, which returns it in ``output``; protocol §1.5), which spares the server the
-        per-domain quota, database and PHP lookups of ``--multiline`` (§4.1), and picks out only the
+        ``multiline=``, which returns it in ``output``; docs/virtualmin-protocol.md §1.5), which spares the
+        server the per-domain quota, database and PHP lookups of ``--multiline`` (§4.1), and picks out only the
         lines it needs (records.parse_domain_states) instead of building a full record per domain.
         A reply that comes back as parsed records anyway is read from those.
         """
@@ -215,7 +216,7 @@ class VirtualminClient:
         """Change password, plan, disk quota (blocks) or bandwidth limit (bytes).
 
         The plan is checked against list-plans first: modify-domain silently ignores an unknown
-        plan name and still reports success (protocol §2.6).
+        plan name and still reports success (docs/virtualmin-protocol.md §2.6).
         """
         params: list[tuple[str, str | None]] = [("domain", self._domain(domain))]
         if password is not None:
@@ -232,7 +233,7 @@ class VirtualminClient:
         if quota_blocks is not None:
             params.append(("quota", _quota(quota_blocks, self)))
         if bandwidth_bytes is not None:
-            # modify-domain spells "no limit" NONE, unlike create-domain's UNLIMITED (§2.6)
+            # modify-domain spells "no limit" NONE, unlike create-domain's UNLIMITED (docs/virtualmin-protocol.md §2.6)
             params.append(
                 ("bw", "NONE" if bandwidth_bytes == "unlimited" else str(_non_negative(bandwidth_bytes, "bw", self)))
             )

@@ -48,7 +48,7 @@ class ServerConnection:
     # SHA-256 of the server's DER certificate, hex with or without colons (https_tls.txt)
     pin_sha256: str | None = None
     verify: bool = True
-    # read calls; the protocol notes recommend 60 s for reads and 300-600 s for mutations (§4.1)
+    # read calls; docs/virtualmin-protocol.md §4.1: 60 s for reads, 300-600 s for mutations
     timeout_s: float = 60.0
     mutation_timeout_s: float = 600.0
     connect_timeout_s: float = 10.0

@@ -86,8 +86,9 @@ def interpret_http(
             )
         )
     if _ERROR_TEXT.match(body):
-        # "not allowed to run remote commands" is plain text even with json=1 (protocol §1.2). Matched
-        # rather than body.strip()ped: that would copy every reply (a third of a megabyte per 200 domains).
+        # "not allowed to run remote commands" is plain text even with json=1 (docs/virtualmin-protocol.md
+        # §1.2). Matched rather than body.strip()ped: that would copy every reply (a third of a megabyte
+        # per 200 domains).
         stripped = body.strip()
         raise remote_failure(server, program, stripped.removeprefix("ERROR:").strip(), secrets=secret_list)
     try:
@@ -95,7 +96,8 @@ def interpret_http(
     except ValueError:
         envelope = None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("status"), str):
-        # the Webmin user lacks the Virtual Servers module: an HTML page with HTTP 200 (§1.2)
+        # the Webmin user lacks the Virtual Servers module: an HTML page with HTTP 200
+        # (docs/virtualmin-protocol.md §1.2)
         code = ErrorCode.REMOTE_AUTH if "Access denied" in body else ErrorCode.REMOTE_PROTOCOL
         content_type = headers.get("content-type", "?")
         raise PrahoFailure(
@@ -125,7 +127,7 @@ def interpret_http(
             raise remote_failure(server, program, output, secrets=secret_list)
         return RemoteReply(program=program, output=output, records=records)
     if verdict in ("failure", "error"):
-        # `error` is only the first output line; full_error holds the reason (protocol §1.7)
+        # `error` is only the first output line; full_error holds the reason (docs/virtualmin-protocol.md §1.7)
         text = envelope.get("full_error") or envelope.get("error") or ""
         if not isinstance(text, str):
             text = ""
@@ -159,7 +161,7 @@ def interpret_exit(
     """Turn a `virtualmin` run (exit status, stdout, stderr) into a reply, or raise.
 
     The exit status is the verdict; usage errors are on stdout, Perl and Webmin errors on stderr
-    (protocol §3). ``records=False`` leaves a list program's stdout unparsed (the caller asked for
+    (docs/virtualmin-protocol.md §3). ``records=False`` leaves a list program's stdout unparsed (the caller asked for
     the text, transport.TEXT_FLAG).
     """
     secret_list = list(secrets)

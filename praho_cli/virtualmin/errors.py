@@ -2,7 +2,7 @@
 
 Both transports hand the program's failure text here. Messages are matched on the first line
 (argument and validation errors, which are followed by the usage text) or, for failures in the
-middle of a run, on the last meaningful line (protocol §1.7).
+middle of a run, on the last meaningful line (docs/virtualmin-protocol.md §1.7).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def _rule(regex: str, code: ErrorCode) -> _Rule:
 
 # Order matters: the first match wins. Texts are quoted from the captures where one exists.
 RULES: tuple[_Rule, ...] = (
-    # list/delete/disable/enable (http_*_not-found.json); modify-domain adds a full stop (§2.6)
+    # list/delete/disable/enable (http_*_not-found.json); modify-domain adds a full stop
+    # (docs/virtualmin-protocol.md §2.6)
     _rule(r"^Virtual server .+ does not exist\.?$", ErrorCode.NOT_FOUND),
     _rule(r"^No virtual server with ID .+ exists$", ErrorCode.NOT_FOUND),
     _rule(r"^No top-level domain owned by .+ exists$", ErrorCode.NOT_FOUND),
@@ -59,13 +60,13 @@ RULES: tuple[_Rule, ...] = (
     _rule(r"^Remote program .+ does not exist$", ErrorCode.INVALID),
     _rule(r"^Invalid remote program name$", ErrorCode.INVALID),
     _rule(r"^Command .+ was not found$", ErrorCode.INVALID),
-    # not a master administrator (protocol §1.2; plain text even with json=1)
+    # not a master administrator (docs/virtualmin-protocol.md §1.2; plain text even with json=1)
     _rule(r"^(ERROR: )?You are not allowed to run remote commands", ErrorCode.REMOTE_AUTH),
     _rule(r"must be run as root$", ErrorCode.REMOTE_AUTH),
     _rule(r"^sudo: (a password is required|a terminal is required|.*not allowed to execute)", ErrorCode.REMOTE_AUTH),
 )
 
-# Lines that report progress rather than the failure (protocol §1.7).
+# Lines that report progress rather than the failure (docs/virtualmin-protocol.md §1.7).
 _PROGRESS = re.compile(r"(\.\.\s*$|^\s*\.\. (done|deleted)\s*$)")
 
 
@@ -106,7 +107,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 def unavailable(message: str, details: dict[str, Any], *, mutating: bool, unanswered: bool = False) -> PrahoFailure:
     """REMOTE_UNAVAILABLE once the request may have reached the server: a read can be retried, a
     mutation's outcome is unknown. ``unanswered``: no reply came in time, so a mutation may still
-    complete, and the message says to re-read the state first (protocol §4.1)."""
+    complete, and the message says to re-read the state first (docs/virtualmin-protocol.md §4.1)."""
     if unanswered and mutating:
         message += "; it may still complete, re-read the state before retrying"
     return PrahoFailure(PrahoError(ErrorCode.REMOTE_UNAVAILABLE, message, details,
@@ -135,7 +136,7 @@ def detect_false_success(output: str) -> bool:
     """True when a "successful" reply carries a known error text.
 
     Virtualmin before 7.20.0 reported some failures as success with the error in ``output``
-    (protocol §1.8, virtualmin-gpl#799).
+    (docs/virtualmin-protocol.md §1.8, virtualmin-gpl#799).
     """
     first = failure_message(output)
     return bool(first) and any(

@@ -152,7 +152,7 @@ class HttpTransport:
         check_params(self.server, program, params)
         for name, value in params:
             if value is not None and ("\n" in value or "\r" in value):
-                # remote.cgi (7.20+) splits values on newlines into separate arguments (protocol §1.3)
+                # remote.cgi (7.20+) splits values on newlines into arguments (docs/virtualmin-protocol.md §1.3)
                 raise PrahoFailure.of(
                     ErrorCode.INVALID,
                     f"{self.server}: --{name} contains a line break, which remote.cgi would split "
@@ -233,7 +233,7 @@ class HttpTransport:
         if isinstance(exc, httpx.ConnectError):
             return self._connect_failure(exc, details)
         if isinstance(exc, httpx.TimeoutException):
-            # the request was sent: a mutation may complete server-side anyway (protocol §4.1)
+            # the request was sent: a mutation may complete server-side anyway (docs/virtualmin-protocol.md §4.1)
             return unavailable(f"{self.server}: no reply to {program} within {timeout.read:g}s", details,
                                mutating=mutating, unanswered=True)
         return unavailable(f"{self.server}: connection lost during {program} ({type(exc).__name__})", details,

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, cast
 
 # A limit as Virtualmin reports it: a number, "unlimited", or None when the server did not report it
-# (quota fields are absent on servers without filesystem quotas; protocol §4.5: missing ≠ zero).
+# (quota fields are absent on servers without filesystem quotas; docs/virtualmin-protocol.md §4.5: missing ≠ zero).
 Limit = int | Literal["unlimited"] | None
 
 # Keys whose values are secrets. A master admin's list-domains shows "Password" when the server
-# stores it in plain text, and database passwords (protocol §2.1); none of them may leave this layer.
+# stores it in plain text, and database passwords (docs/virtualmin-protocol.md §2.1); none of them may leave this layer.
 SECRET_KEYS = frozenset(
     {
         "password",
@@ -43,7 +43,7 @@ class RawRecord:
         return found[0] if found else None
 
 
-# json-lib.pl's rules (protocol §1.5). A top-level pair needs a key of two or more characters.
+# json-lib.pl's rules (docs/virtualmin-protocol.md §1.5). A top-level pair needs a key of two or more characters.
 _TOP_PAIR = re.compile(r"^(\S[^:]+):\s*(.*)$")
 
 
@@ -192,7 +192,7 @@ class DomainRecord:
         if disabled_text is not None:
             why = _DISABLED_WHY.match(disabled_text)
             # "Manually" alone carries no reason; other values ("For exceeding bandwidth limit")
-            # are the reason themselves (protocol §2.1).
+            # are the reason themselves (docs/virtualmin-protocol.md §2.1).
             reason = why.group(1) if why else (None if disabled_text == "Manually" else disabled_text)
         created_unix = _int_or_none(get("created_unix_time"))
         ip_text = get("ip_address")
@@ -229,7 +229,7 @@ class DomainRecord:
 
 # --------------------------------------------------------------------------- lean domain states
 
-# The labels a DomainState needs, as list-domains prints them (protocol §2.1). One match per
+# The labels a DomainState needs, as list-domains prints them (docs/virtualmin-protocol.md §2.1). One match per
 # interesting line: a header (a line starting with a non-space character) or an indented
 # ``Label: value`` line with one of these labels; every other line fails after its indent, inside the
 # regex engine, without reaching Python. The pattern starts with a literal line break so the engine
@@ -279,10 +279,10 @@ class DomainState(NamedTuple):
 def parse_domain_states(text: str) -> list[DomainState]:
     """``list-domains --simple-multiline`` (or ``--multiline``) text to :class:`DomainState` values.
 
-    Follows remote.cgi's record rules (protocol §1.5): a line starting with a non-space character is a
-    record header, indented ``Label: value`` lines are its fields, the first occurrence of a label
-    counts; ``key: value`` lines before the first record are top-level pairs, not records. Lines end
-    at ``\n`` (a ``\r`` before it is dropped), as Perl splits them.
+    Follows remote.cgi's record rules (docs/virtualmin-protocol.md §1.5): a line starting with a
+    non-space character is a record header, indented ``Label: value`` lines are its fields, the first
+    occurrence of a label counts; ``key: value`` lines before the first record are top-level pairs,
+    not records. Lines end at ``\n`` (a ``\r`` before it is dropped), as Perl splits them.
 
     Raises ValueError when a record has no ``ID`` line: every virtual server has one, so such a header
     is not a domain (plain table output, a warning printed between records, a body that is not
@@ -301,7 +301,7 @@ def parse_domain_states(text: str) -> list[DomainState]:
             if name is not None:
                 append(_state(name, fields, keep))
             elif _TOP_PAIR.match(header):
-                continue  # a top-level pair before the first record (protocol §1.5 rule 1)
+                continue  # a top-level pair before the first record (docs/virtualmin-protocol.md §1.5 rule 1)
             name, fields = header, {}
         elif name is not None and label not in fields:
             fields[label] = value

@@ -1,7 +1,7 @@
 """The `virtualmin` command over SSH with paramiko.
 
 Runs ``[sudo -n] virtualmin PROGRAM --flag value …`` with every word shell-quoted. The exit status
-is the verdict; usage errors come on stdout (protocol §3). Host keys are checked against a
+is the verdict; usage errors come on stdout (docs/virtualmin-protocol.md §3). Host keys are checked against a
 known_hosts file and an unknown or changed key is refused with its fingerprint.
 """
 
@@ -64,7 +64,7 @@ def build_command(conn: ServerConnection, program: str, params: Params) -> str:
             words.append(value)
     if program_returns_records(program) and not wants_text(params) and not any(n == "multiline" for n, _ in params):
         # the HTTP path sends multiline= too; list programs need it for records. A caller that asked
-        # for --simple-multiline text gets no --multiline: the later flag would win (protocol §1.5).
+        # for --simple-multiline text gets no --multiline: the later flag would win (docs/virtualmin-protocol.md §1.5).
         words.append("--multiline")
     return " ".join(shlex.quote(w) for w in words)
 

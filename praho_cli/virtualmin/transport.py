@@ -22,7 +22,7 @@ class RemoteReply:
 
     ``output`` is the program's text (HTTP ``output`` or SSH stdout); it is empty when remote.cgi
     answered with parsed ``data``. ``records`` are the parsed multiline records of list programs.
-    The text is kept out of the repr: a master admin's listing can contain passwords (§2.1).
+    The text is kept out of the repr: a master admin's listing can contain passwords (docs/virtualmin-protocol.md §2.1).
     """
 
     program: str
@@ -48,7 +48,7 @@ def secret_values(params: Params) -> list[str]:
 
 
 def check_params(server: str, program: str, params: Params) -> None:
-    """Refuse parameters that Virtualmin would silently misread (protocol §1.3, §4.4)."""
+    """Refuse parameters that Virtualmin would silently misread (docs/virtualmin-protocol.md §1.3, §4.4)."""
     for name, value in params:
         if not name or name.startswith("-") or any(c.isspace() for c in name):
             raise PrahoFailure.of(ErrorCode.INVALID, f"{server}: invalid flag name for {program}")
@@ -60,16 +60,16 @@ def check_params(server: str, program: str, params: Params) -> None:
 
 
 def program_returns_records(program: str) -> bool:
-    """remote.cgi parses multiline output into records for these programs (protocol §1.4)."""
+    """remote.cgi parses multiline output into records for these programs (docs/virtualmin-protocol.md §1.4)."""
     return program.startswith("list-") or program == "get-dns"
 
 
 # The one request option beside the program's own flags. By default a list program is asked for
 # ``multiline`` records (HTTP ``multiline=``, SSH ``--multiline``) and they come back parsed in
 # ``RemoteReply.records``. A request that carries this flag asks for the program's text instead:
-# remote.cgi then neither forces nor parses multiline and returns the text in ``output`` (protocol
-# §1.5, http_list-domains_simple-multiline.json), so the transports add no ``multiline`` flag and
-# parse nothing; the caller reads ``RemoteReply.output``.
+# remote.cgi then neither forces nor parses multiline and returns the text in ``output``
+# (docs/virtualmin-protocol.md §1.5, http_list-domains_simple-multiline.json), so the transports add no
+# ``multiline`` flag and parse nothing; the caller reads ``RemoteReply.output``.
 TEXT_FLAG = "simple-multiline"
 
 

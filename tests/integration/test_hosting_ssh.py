@@ -221,7 +221,8 @@ def test_preflight_rejections_over_ssh(h: Hosting) -> None:
 def test_command_dying_after_the_domain_exists_is_rolled_back_over_ssh(h: Hosting) -> None:
     # The simulator's lost_reply over SSH: create-domain creates the domain, then the command exits 255
     # with no output, as a Perl die in a late feature step does. Exit status is the verdict over SSH
-    # (protocol §3), so this is a definite failure: the recorded delete_domain rollback removes the domain.
+    # (docs/virtualmin-protocol.md §3), so this is a definite failure: the recorded delete_domain rollback
+    # removes the domain.
     h.state.set_faults([Fault("lost_reply", programs=("create-domain",), seconds=0.1, times=1)])
     r = create(h, "shop.ro")
     assert r.exit_code == 69

@@ -23,7 +23,7 @@ from praho_cli.virtualmin.simulator.state import SimState
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from vm_lifecycle import run_lifecycle, run_read_checks
 
-SIM_PASSWORD = "Sim-p4ss&+%=#"  # characters that break unencoded clients (protocol §4.4)
+SIM_PASSWORD = "Sim-p4ss&+%=#"  # characters that break unencoded clients (docs/virtualmin-protocol.md §4.4)
 
 
 @pytest.fixture

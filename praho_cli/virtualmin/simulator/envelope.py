@@ -1,7 +1,7 @@
 """Turning a program's text output and exit code into what remote.cgi (or ``virtualmin --json``) sends.
 
 The simulator renders every program as the CLI text first and converts that text exactly the way
-Virtualmin's ``json-lib.pl`` does (virtualmin-protocol.md §1.4-1.5). That keeps the quirks for free:
+Virtualmin's ``json-lib.pl`` does (docs/virtualmin-protocol.md §1.4-1.5). That keeps the quirks for free:
 ``json=1`` without ``multiline=`` parses the table lines as record names (http_list-domains.json),
 ``name-only=`` gives records with empty ``values`` (http_list-domains_name-only.json).
 """

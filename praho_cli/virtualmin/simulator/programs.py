@@ -6,7 +6,7 @@ state document, and prints what the real script prints. Every argument is data: 
 passed to a shell or evaluated.
 
 Texts follow the captures (named in the comments); where nothing was captured, the text follows
-virtualmin-protocol.md and is marked RECONSTRUCTED.
+docs/virtualmin-protocol.md and is marked RECONSTRUCTED.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def parse_args(
                 on_flag(name)
             if name in value_flags:
                 # Perl's shift(@ARGV): the next argument is the value even if it looks like a flag,
-                # which is why an empty desc= swallows the next flag (virtualmin-protocol.md §1.3).
+                # which is why an empty desc= swallows the next flag (docs/virtualmin-protocol.md §1.3).
                 value = items[index] if index < len(items) else ""
                 index += 1
                 args.values.setdefault(name, []).append(value)
@@ -376,7 +376,7 @@ def _select_domains(doc: dict[str, Any], args: Args) -> list[dict[str, Any]]:
         by_name = {d["name"]: d for d in domains}
         selected = []
         for name in wanted_names:
-            # list-domains does not lower-case --domain (virtualmin-protocol.md §2).
+            # list-domains does not lower-case --domain (docs/virtualmin-protocol.md §2).
             if name not in by_name:
                 raise UsageError(f"Virtual server {name} does not exist")
             selected.append(by_name[name])
@@ -406,7 +406,7 @@ def _select_domains(doc: dict[str, Any], args: Args) -> list[dict[str, Any]]:
         template = next((t for t in doc["templates"]
                          if t["id"] == template_arg or t["name"] == template_arg), None)
         if template is None:
-            # The name is missing from the real message (a variable bug, virtualmin-protocol.md §2.1).
+            # The name is missing from the real message (a variable bug, docs/virtualmin-protocol.md §2.1).
             raise UsageError("No template with ID or name  was found")
         domains = [d for d in domains if d["template_id"] == template["id"]]
     if args.has("enabled"):
@@ -590,7 +590,7 @@ def _read_passfile(path: str) -> str:
 
 
 def _check_domain_name(name: str) -> None:
-    # RECONSTRUCTED messages (virtualmin-protocol.md §2.2 lists these checks, not their exact wording,
+    # RECONSTRUCTED messages (docs/virtualmin-protocol.md §2.2 lists these checks, not their exact wording,
     # except the first).
     if not _DOMAIN_CHARS.match(name):
         raise UsageError("Domain names cannot include anything other than letters, numbers, dots, and dashes")
@@ -653,7 +653,7 @@ def create_domain(doc: dict[str, Any], argv: Sequence[str], now: float) -> Run:
             if template is None:
                 raise UsageError("Unknown template name")
             template_id = template["id"]
-        # The clash check ignores case (virtualmin-protocol.md §2.2); http_create-domain_exists.json.
+        # The clash check ignores case (docs/virtualmin-protocol.md §2.2); http_create-domain_exists.json.
         if any(d["name"].lower() == name for d in doc["domains"]):
             raise UsageError("You are already hosting this domain")
         if settings.get("strict_domain_names", True):
@@ -715,7 +715,7 @@ def delete_domain(doc: dict[str, Any], argv: Sequence[str], now: float) -> Run:
             raise UsageError("No users or domains specified")
         targets: list[dict[str, Any]] = []
         for name in names:
-            # delete-domain does not lower-case its argument (virtualmin-protocol.md §2).
+            # delete-domain does not lower-case its argument (docs/virtualmin-protocol.md §2).
             found = next((d for d in doc["domains"] if d["name"] == name), None)
             if found is None:
                 raise UsageError(f"Virtual server {name} does not exist")
@@ -751,7 +751,7 @@ def _find_for_state_change(doc: dict[str, Any], args: Args) -> dict[str, Any]:
     raw = args.one("domain")
     if not raw:
         raise UsageError("No domain specified")
-    # disable-domain and enable-domain lower-case their argument (virtualmin-protocol.md §2).
+    # disable-domain and enable-domain lower-case their argument (docs/virtualmin-protocol.md §2).
     name = raw.lower()
     found = next((d for d in doc["domains"] if d["name"] == name), None)
     if found is None:
@@ -810,7 +810,7 @@ _MODIFY_BOOL = frozenset({"plan-features", "skip-warnings", "protected", "unprot
 
 
 def modify_domain(doc: dict[str, Any], argv: Sequence[str], now: float) -> Run:
-    """RECONSTRUCTED from virtualmin-protocol.md §2.6 (not captured)."""
+    """RECONSTRUCTED from docs/virtualmin-protocol.md §2.6 (not captured)."""
     try:
         args = parse_args(argv, value_flags=_MODIFY_VALUE, bool_flags=_MODIFY_BOOL)
         raw = (args.one("domain") or "").lower()
@@ -853,7 +853,7 @@ def modify_domain(doc: dict[str, Any], argv: Sequence[str], now: float) -> Run:
     if new_user is not None:
         domain["user"] = domain["group"] = new_user
         steps.append("Modifying administration user")
-    # An unknown --plan / --apply-plan is silently ignored by the real script (virtualmin-protocol.md §2.6).
+    # An unknown --plan / --apply-plan is silently ignored by the real script (docs/virtualmin-protocol.md §2.6).
     for flag, apply_limits in (("plan", False), ("apply-plan", True)):
         wanted = args.one(flag)
         plan = next((p for p in doc["plans"] if wanted is not None and wanted in (p["id"], p["name"])), None)
@@ -929,7 +929,7 @@ def run_program(
     except PrahoFailure as exc:
         if exc.error.code is not ErrorCode.LOCKED:
             raise
-        # Webmin's lock_file message when another process holds the lock too long (§4.2).
+        # Webmin's lock_file message when another process holds the lock too long (docs/virtualmin-protocol.md §4.2).
         return Run(f"Failed to lock file {state.path} after {timeout:g} seconds. "
                    "Last error was : Locked by another process\n", 1)
     return result

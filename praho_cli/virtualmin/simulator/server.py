@@ -65,7 +65,7 @@ def parse_params(query: str, body: str) -> list[tuple[str, str]]:
 
 def params_to_argv(params: Sequence[tuple[str, str]], skip: set[str]) -> list[str]:
     """remote.cgi's mapping: ``name=`` is the bare flag ``--name``; a value follows its flag and, since
-    Virtualmin 7.20, is split on newlines into separate arguments (virtualmin-protocol.md §1.3)."""
+    Virtualmin 7.20, is split on newlines into separate arguments (docs/virtualmin-protocol.md §1.3)."""
     argv: list[str] = []
     for name, value in params:
         if name in skip:

@@ -2,7 +2,7 @@
 
 Texts marked CAPTURED are byte-for-byte what Virtualmin GPL 8.1.0 / Webmin 2.660 printed (the capture
 file is named beside each). Texts marked RECONSTRUCTED were not captured; they follow the shape of the
-captured ones and virtualmin-protocol.md.
+captured ones and docs/virtualmin-protocol.md.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ UNAUTHORIZED_HTML = (
 )
 
 
-# RECONSTRUCTED (not captured): shape of the captured usage blocks, flags from virtualmin-protocol.md §2.6.
+# RECONSTRUCTED (not captured): shape of the captured usage blocks, flags from docs/virtualmin-protocol.md §2.6.
 USAGE_MODIFY_DOMAIN = (
     'Changes the settings for a Virtualmin server, such as the password,\n'
     'description, quota and plan.\n'
@@ -185,7 +185,7 @@ USAGE_MODIFY_DOMAIN = (
     '                        [--plan-features]\n'
 )
 
-# RECONSTRUCTED (not captured): flags from virtualmin-protocol.md §2.7.
+# RECONSTRUCTED (not captured): flags from docs/virtualmin-protocol.md §2.7.
 USAGE_LIST_PLANS = (
     'Lists the account plans available to this system.\n'
     '\n'
@@ -195,7 +195,7 @@ USAGE_LIST_PLANS = (
     '                      [--name "plan name"]*\n'
 )
 
-# RECONSTRUCTED (not captured): flags from virtualmin-protocol.md §2.8.
+# RECONSTRUCTED (not captured): flags from docs/virtualmin-protocol.md §2.8.
 USAGE_LIST_TEMPLATES = (
     'Lists the server templates available to this system.\n'
     '\n'

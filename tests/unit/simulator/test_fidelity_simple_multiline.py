@@ -53,7 +53,7 @@ def test_http_output_is_the_cli_text_for_several_domains_one_disabled(tmp_path: 
     states = parse_domain_states(ours["output"])
     assert [(s.domain, s.disabled) for s in states] == [("example.test", False), ("example2.test", True)]
     assert [s.domain for s in parse_domain_states(one["output"])] == ["example2.test"]
-    # multiline= before simple-multiline= gives parsed records of the simple fields (protocol §1.5)
+    # multiline= before simple-multiline= gives parsed records of the simple fields (docs/virtualmin-protocol.md §1.5)
     assert "output" not in parsed and len(parsed["data"]) == 2
     assert "ssl_candidate_hostnames" not in parsed["data"][0]["values"]
 

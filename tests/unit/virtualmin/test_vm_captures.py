@@ -186,7 +186,7 @@ def test_capture_outcome(name: str) -> None:
     kind, expected = EXPECTED[name]
     if kind in ("cli-json", "cli-xml"):
         # `--json`/`--xml` are CLI-only output modes the SSH transport never asks for; their
-        # envelope names the script with `.pl` (protocol §3)
+        # envelope names the script with `.pl` (docs/virtualmin-protocol.md §3)
         text = capture_text(name)
         if kind == "cli-json":
             envelope = json.loads(text)

@@ -28,7 +28,7 @@ def test_list_domains_all(fake: FakeTransport) -> None:
 
 
 def test_list_domains_one_lowercases_the_name(fake: FakeTransport) -> None:
-    # list-domains --domain compares case-sensitively with stored lower-case names (protocol §2)
+    # list-domains --domain compares case-sensitively with stored lower-case names (docs/virtualmin-protocol.md §2)
     fake.expect("list-domains", [("domain", "example.test")], capture="http_list-domains_domain.json")
     [domain] = VirtualminClient(fake).list_domains("Example.TEST")
     assert domain.id == "179566637311998"
@@ -195,7 +195,7 @@ def test_modify_domain_checks_the_plan_first(fake: FakeTransport) -> None:
 
 
 def test_modify_domain_unknown_plan_is_not_found_and_sends_nothing(fake: FakeTransport) -> None:
-    # modify-domain would silently ignore it and report success (protocol §2.6)
+    # modify-domain would silently ignore it and report success (docs/virtualmin-protocol.md §2.6)
     fake.expect("list-plans", capture="http_list-plans_multiline.json")
     with pytest.raises(PrahoFailure) as caught:
         VirtualminClient(fake).modify_domain("example.test", plan="Gold")
@@ -397,7 +397,7 @@ def test_list_domain_states_auth_failure_is_not_hidden(fake: FakeTransport) -> N
 @pytest.mark.parametrize("body", ["ERROR: Webmin user api is not allowed to run remote commands\n",
                                   "\n  ERROR: Webmin user api is not allowed to run remote commands"])
 def test_plain_text_error_despite_json_is_a_failure_with_its_text(body: str) -> None:
-    # remote.cgi answers "ERROR: …" as plain text even with json=1 (protocol §1.2)
+    # remote.cgi answers "ERROR: …" as plain text even with json=1 (docs/virtualmin-protocol.md §1.2)
     from praho_cli.virtualmin.envelope import interpret_http
 
     with pytest.raises(PrahoFailure) as caught:

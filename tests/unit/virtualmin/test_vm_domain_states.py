@@ -18,7 +18,7 @@ DOMAIN_TEXTS = [
     "cli_list-domains_multiline_empty.txt",
 ]
 
-# A sub-server and two aliases as list-domains prints them (protocol §2.1: Type, Real domain and
+# A sub-server and two aliases as list-domains prints them (docs/virtualmin-protocol.md §2.1: Type, Real domain and
 # Parent domain), after a disabled top-level server with a reason.
 FLEET_TEXT = """\
 example.test
@@ -118,7 +118,7 @@ def test_crlf_blank_lines_tabs_and_repeated_labels() -> None:
 
 
 def test_top_level_pairs_before_the_first_record_are_not_domains() -> None:
-    # remote.cgi's rule 1 (protocol §1.5): `key: value` lines before any object are pairs
+    # remote.cgi's rule 1 (docs/virtualmin-protocol.md §1.5): `key: value` lines before any object are pairs
     text = "Warning: something odd\n" + capture_text("cli_list-domains_simple-multiline.txt")
     [state] = parse_domain_states(text)
     assert state.domain == "example.test"
@@ -154,7 +154,8 @@ def test_states_are_small_and_immutable() -> None:
 
 
 def test_labels_that_only_begin_like_a_wanted_one_are_not_taken() -> None:
-    # "Username for mysql" and "Disabled at" follow "Username" and "Disabled" in real records (§2.1)
+    # "Username for mysql" and "Disabled at" follow "Username" and "Disabled" in real records
+    # (docs/virtualmin-protocol.md §2.1)
     text = ("a.test\n    ID: 1\n    Username for mysql: a_db\n    Plan IDs: 9\n    Username: ann\n"
             "    Disabled at: 11/26/2026 04:13 AM\n")
     [state] = parse_domain_states(text)

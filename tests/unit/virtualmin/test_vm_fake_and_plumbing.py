@@ -214,7 +214,7 @@ def test_http_body_is_form_encoded_in_order() -> None:
 
 
 def test_http_body_asking_for_simple_multiline_text_has_no_multiline() -> None:
-    # simple-multiline= alone makes remote.cgi return the text in `output` (protocol §1.5,
+    # simple-multiline= alone makes remote.cgi return the text in `output` (docs/virtualmin-protocol.md §1.5,
     # http_list-domains_simple-multiline.json); multiline= as well would bring back parsed records
     from praho_cli.virtualmin.http import HttpTransport
 
