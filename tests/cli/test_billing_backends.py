@@ -38,3 +38,16 @@ def test_invoice_flow_on_each_backend(cli_any):
     assert cli("tax", "rates", "--country", "RO", "--on", "2025-08-01", "-o", "json", "--fields", "rate").json() == [
         {"rate": "11"}, {"rate": "11"}, {"rate": "21"}]
     assert cli("audit", "verify").exit_code == 0
+
+
+def test_a_deleted_drafts_id_is_never_handed_out_again(cli_any):
+    cli = cli_any
+    assert cli("customers", "add", "--name", "Acme SRL", "--email", "a@acme.ro", "--cui", "RO18547290").exit_code == 0
+    assert cli("invoices", "create", "--customer", "1", "--line", "A|1|10", "-o", "json").json()["id"] == "1"
+    assert cli("invoices", "create", "--customer", "1", "--line", "B|1|20", "-o", "json").json()["id"] == "2"
+    assert cli("invoices", "delete", "2", "--yes").exit_code == 0
+    again = cli("invoices", "create", "--customer", "1", "--line", "C|1|30", "-o", "json").json()
+    assert (again["id"], again["lines"][0]["description"]) == ("3", "C")
+    trail = cli("audit", "list", "--entity", "invoice:2", "-o", "json").json()
+    assert [e["action"] for e in trail] == ["invoice.create", "invoice.delete"]
+    assert cli("db", "check").exit_code == 0

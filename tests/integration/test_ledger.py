@@ -182,3 +182,54 @@ def test_append_hashes_awkward_payloads_as_verify_does(db):
         rows = s.execute(text("SELECT before_json FROM audit_events WHERE action = 'test.awkward'")).scalars().all()
     assert report["ok"] is True, report
     assert rows and all("hunter2" not in r and "[redacted]" in r for r in rows)
+
+
+def _draft(db, lines=("Hosting|1|10",)):
+    from praho_cli.billing.numbering import DocumentKind
+    from praho_cli.services import invoices
+
+    data = invoices.DraftInput(customer="1", lines=tuple(lines))
+    return run_in_transaction(db, lambda s: invoices.create_draft(s, CTX, DocumentKind.INVOICE, data)).unwrap()["id"]
+
+
+def _delete(db, ref):
+    from praho_cli.billing.numbering import DocumentKind
+    from praho_cli.services import invoices
+
+    run_in_transaction(db, lambda s: invoices.delete_draft(s, CTX, DocumentKind.INVOICE, ref)).unwrap()
+
+
+def test_0006_keeps_the_data_and_ids_are_never_reused_after_it(empty_url):
+    """A ledger written at 0005 upgrades with every row kept; then no id is handed out twice."""
+    db = open_database(empty_url)
+    schema.upgrade(db, "0005")
+    add(db, "Acme SRL", "a@acme.ro", cui="RO18547290").unwrap()
+    first, second, third = _draft(db), _draft(db, ("A|2|3", "B|1|1")), _draft(db)
+    _delete(db, third)  # the newest: at 0005 SQLite would hand its id out again
+    before = table_dump(empty_url)
+    schema.upgrade(db)
+    after = table_dump(empty_url)
+    after.pop("alembic_version"), before.pop("alembic_version")
+    after.pop("sqlite_sequence", None)
+    assert after == before
+    assert schema.diff_against_models(db) == []
+    assert ledger_admin.check(db).ok
+    # PostgreSQL's identity starts where the serial sequence stopped (3 was handed out); SQLite had no
+    # record of the deleted 3, so it starts after the highest id left.
+    fourth = _draft(db)
+    assert (first, second, fourth) == ("1", "2", "4" if db.url.get_backend_name() == "postgresql" else "3")
+    _delete(db, fourth)
+    assert _draft(db) == str(int(fourth) + 1)
+    db.engine.dispose()
+
+
+def test_db_check_names_a_table_whose_ids_can_be_reused(empty_url):
+    """A ledger that claims head but has 0005's tables: `db check` names every table left reusable."""
+    db = open_database(empty_url)
+    schema.upgrade(db, "0005")
+    with db.engine.connect() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": schema.head_revision()})
+        conn.commit()
+    diffs = schema.diff_against_models(db)
+    assert "ids reusable customers" in diffs and "ids reusable billing_documents" in diffs
+    db.engine.dispose()
