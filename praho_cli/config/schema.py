@@ -43,6 +43,16 @@ def _time_zone(value: Any) -> object:
     return zone(str(value))
 
 
+def _amount_bound(value: Any) -> object:
+    if not 1 <= int(value) <= MAX_AMOUNT_BOUND:
+        raise ValueError(f"must be between 1 and {MAX_AMOUNT_BOUND} (units of the document's currency)")
+    return value
+
+
+# The largest maximum an operator may set: 10^12 units is 10^15 minor units in a 3-decimal currency,
+# far inside a 64-bit column even summed over a document's 500 lines with VAT.
+MAX_AMOUNT_BOUND = 10**12
+
 OUTPUT_CHOICES = ("table", "json", "jsonl", "csv", "tsv")
 
 SETTINGS: tuple[Setting, ...] = (
@@ -84,6 +94,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("billing.due_days", int, 14, "Days from issue to due date when --due-days is not given."),
     Setting("billing.rounding", str, "half_up", "Rounding of VAT to the minor unit.",
             choices=("half_up", "half_even")),
+    Setting("billing.max_line_amount", int, 1_000_000_000, "Largest unit price and largest line net (quantity "
+            "× unit price) of a draft line, in units of the document's currency (1000000000: one billion RON, "
+            "EUR…); a line above it is refused (exit 2).", check=_amount_bound),
+    Setting("billing.max_document_amount", int, 1_000_000_000, "Largest total (VAT included) of a draft, in "
+            "units of its currency; a line that would take the draft above it is refused (exit 2).",
+            check=_amount_bound),
     Setting("billing.invoice_series", str, "INV", "Series code used for new invoices."),
     Setting("billing.proforma_series", str, "PRO", "Series code used for new proformas."),
     Setting("billing.credit_note_series", str, "CN", "Series code used for credit notes."),

@@ -51,3 +51,45 @@ def test_a_deleted_drafts_id_is_never_handed_out_again(cli_any):
     trail = cli("audit", "list", "--entity", "invoice:2", "-o", "json").json()
     assert [e["action"] for e in trail] == ["invoice.create", "invoice.delete"]
     assert cli("db", "check").exit_code == 0
+
+
+def test_amounts_have_a_documented_maximum_and_bad_lines_change_nothing(cli_any):
+    from tests.conftest import table_dump
+
+    cli = cli_any
+    assert cli("customers", "add", "--name", "Acme SRL", "--email", "a@acme.ro", "--cui", "RO18547290").exit_code == 0
+    assert cli("invoices", "create", "--customer", "1", "--line", "A|1|10").exit_code == 0
+    before = table_dump(cli.database_url)
+    cases = [
+        (("Desc|99999999999999|99999999999999",), "error: Invalid quantity 99999999999999: at most 1000000000 per "
+         "line\n"),
+        (("Desc|1|9999999999999999999",), "error: line 'Desc': unit price 9999999999999999999.00 RON is more than "
+         "the maximum of 1000000000.00 RON (billing.max_line_amount)\n"),
+        (("Desc|1000|999999999.99",), "error: line 'Desc': 1000 × 999999999.99 RON is more than the maximum of "
+         "1000000000.00 RON per line (billing.max_line_amount)\n"),
+        # 120,999,999,999,998.79 RON issued before; now no line of it gets in, nor a document above the maximum.
+        (("Big|999999999|999999999.99", "Big|1|999999999.99"), "error: line 'Big': 999999999 × 999999999.99 RON "
+         "is more than the maximum of 1000000000.00 RON per line (billing.max_line_amount)\n"),
+        (("Half|1|500000000", "Half|1|500000000"), "error: the invoice would total 1210000000.00 RON, more than the "
+         "maximum of 1000000000.00 RON per document (billing.max_document_amount)\n"),
+        (("Refund|-1|10",), "error: Invalid quantity -1: quantities on invoices are positive (a correction is a "
+         "credit note: invoices cancel or refunds create)\n"),
+        (("Free|1|0",), "error: the invoice would total 0.00 RON: it must charge something (remove the free lines "
+         "or add a charged one)\n"),
+    ]
+    for lines, message in cases:
+        r = cli("invoices", "create", "--customer", "1", *[a for line in lines for a in ("--line", line)])
+        assert (r.exit_code, r.stdout, r.stderr) == (2, "", message), lines
+    for line, message in (("Big|1|2000000000", cases[1][1].replace("Desc", "Big").replace(
+            "9999999999999999999.00", "2000000000.00")), ("Refund|-1|10", cases[5][1])):
+        r = cli("invoices", "add-line", "1", line)
+        assert (r.exit_code, r.stderr) == (2, message)
+    r = cli("proformas", "create", "--customer", "1", "--line", "Free|2|0")
+    assert (r.exit_code, r.stderr) == (2, "error: the proforma would total 0.00 RON: it must charge something "
+                                          "(remove the free lines or add a charged one)\n")
+    assert table_dump(cli.database_url) == before
+    # A free line beside a charged one is fine, and the maximum is a setting.
+    assert cli("invoices", "add-line", "1", "Free domain|1|0").exit_code == 0
+    big = cli("invoices", "create", "--customer", "1", "--line", "Plant|1|2000000000", "-o", "json",
+              env={"PRAHO_BILLING_MAX_LINE_AMOUNT": "3000000000", "PRAHO_BILLING_MAX_DOCUMENT_AMOUNT": "3000000000"})
+    assert (big.exit_code, big.json()["total_cents"]) == (0, 242000000000)
