@@ -27,6 +27,10 @@ class Setting:
     example: Any = None
     # Raises ValueError (its text names what is wrong) for a value of the right type that is not valid.
     check: Callable[[Any], object] | None = None
+    # The same, checked only when the value is set (`config set`); the feature that uses the value
+    # checks it again where it matters, so a value an older praho accepted stops that feature only,
+    # not every command (cron, provisioning) at load.
+    set_check: Callable[[Any], object] | None = None
 
     @property
     def section(self) -> str:
@@ -41,6 +45,15 @@ def _time_zone(value: Any) -> object:
     from praho_cli.calendar import zone
 
     return zone(str(value))
+
+
+def _seller_vat_id(value: Any) -> object:
+    from praho_cli.billing.regime import seller_vat_id_problem
+
+    problem = seller_vat_id_problem(str(value))
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def _amount_bound(value: Any) -> object:
@@ -78,8 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seller.name", str, "", "Legal name printed on invoices; required to issue any document.",
             example="Hosting SRL"),
     Setting("seller.country", str, "RO", "ISO 3166 country code of the seller."),
-    Setting("seller.vat_id", str, "", "Seller tax id: CUI, RO + CUI for a VAT payer; required to issue any "
-            "document.", example="RO18547290"),
+    Setting("seller.vat_id", str, "", "Seller tax id: CUI, RO + CUI for a VAT payer (a seller of another "
+            "member state: its EU VAT number); required to issue any document. Its check digit is verified by "
+            "`config set` and before issuing.", example="RO18547290", set_check=_seller_vat_id),
     Setting("seller.vat_payer", bool, True, "Whether the seller is registered for VAT."),
     Setting("seller.oss_registered", bool, True, "Registered for the EU One-Stop Shop: EU consumers are charged "
             "their own country's VAT. false (below the 10,000 EUR threshold): they are charged the seller's rate."),

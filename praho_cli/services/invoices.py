@@ -21,7 +21,13 @@ from sqlmodel import Session
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
 from praho_cli.billing.numbering import DocumentKind, counter_year
 from praho_cli.billing.rates import parse_category
-from praho_cli.billing.regime import RegimeDecision, SellerTaxProfile, TaxParty, decide_regime
+from praho_cli.billing.regime import (
+    RegimeDecision,
+    SellerTaxProfile,
+    TaxParty,
+    decide_regime,
+    seller_vat_id_problem,
+)
 from praho_cli.billing.totals import (
     DocumentTotals,
     LineInput,
@@ -658,6 +664,12 @@ def require_seller(ctx: ServiceContext) -> None:
             f"(or PRAHO_{missing[0].upper().replace('.', '_')})",
             missing=missing,
         )
+    vat_id = str(ctx.setting("seller.vat_id"))
+    problem = seller_vat_id_problem(vat_id, str(ctx.setting("seller.country") or "RO"))
+    if problem:
+        raise PrahoFailure.of(ErrorCode.CONFIG, f"seller.vat_id: {problem}: an invoice must carry the seller's "
+                              "valid tax id; set it with `praho config set seller.vat_id ...` "
+                              "(or PRAHO_SELLER_VAT_ID)", setting="seller.vat_id")
 
 
 def seller_snapshot(ctx: ServiceContext) -> dict[str, Any]:
