@@ -59,7 +59,8 @@ def payment_document_ids(invoice: BillingDocument) -> list[int]:
 def invoice_money(session: Session, invoice: BillingDocument, *, lock: bool) -> InvoiceMoney:
     """The invoice's payments and refunds; with ``lock`` (steps 2 of the lock order) FOR UPDATE."""
     pay_stmt = select(Payment).where(
-        Payment.document_id.in_(payment_document_ids(invoice))  # type: ignore[attr-defined]
+        Payment.document_id.in_(payment_document_ids(invoice)),  # type: ignore[attr-defined]
+        Payment.voided_at.is_(None),  # type: ignore[union-attr]
     ).order_by(Payment.id)
     ref_stmt = select(Refund).where(Refund.invoice_id == invoice.id).order_by(Refund.id)
     if lock:

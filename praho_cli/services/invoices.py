@@ -389,7 +389,8 @@ def detail(
     # An invoice converted from a proforma is paid by the payments recorded on the proforma.
     paid_by = ([] if was_draft else [document.id]) + ([document.proforma_id] if document.proforma_id else [])
     payments = session.execute(
-        select(Payment).where(Payment.document_id.in_(paid_by)).order_by(Payment.id)  # type: ignore[attr-defined]
+        select(Payment).where(Payment.document_id.in_(paid_by), Payment.voided_at.is_(None))  # type: ignore
+        .order_by(Payment.id)
     ).scalars() if paid_by else ()
     series_code = series.code if series is not None else _series_code(session, document.series_id)
     return {

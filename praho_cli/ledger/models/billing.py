@@ -166,3 +166,6 @@ class Payment(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=200)
     paid_at: date = Field(sa_column=Column(Date, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # A mistyped payment is voided, never deleted: it stays listed, stops counting as paid.
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    void_reason: str | None = Field(default=None, max_length=400)
