@@ -254,7 +254,25 @@ def _lookups(kind: DocumentKind, ref: str, *, lock: bool) -> list[tuple[Any, dic
     return [by_id, by_number]
 
 
-def _not_found(kind: DocumentKind, ref: str) -> Err:
+_NOUNS = {DocumentKind.INVOICE: "invoices", DocumentKind.PROFORMA: "proformas",
+          DocumentKind.CREDIT_NOTE: "credit-notes"}
+
+
+def _not_found(kind: DocumentKind, ref: str, session: Session | None = None) -> Err:
+    """Not found; when the reference names a document of another kind, say which and how to see it."""
+    if session is not None:
+        for other in DocumentKind:
+            if other is kind:
+                continue
+            for stmt, params in _lookups(other, ref, lock=False):
+                found = session.execute(stmt, {**params, "kind": other.value}).scalar_one_or_none()
+                if found is not None:
+                    what = (f"{found.number_text} is" if found.number_text == ref
+                            else f"document {found.id} is")
+                    label = kind_label(other)
+                    article = "an" if label[0] in "aeiou" else "a"
+                    return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r}: {what} {article} {label} "
+                               f"(praho {_NOUNS[other]} show {ref})", kind=other.value)
     return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r} (give its number or id)")
 
 
@@ -267,7 +285,7 @@ def find_document(session: Session, kind: DocumentKind, ref: str, *, lock: bool 
         found = session.execute(stmt, params).scalar_one_or_none()
         if found is not None:
             return Ok(found)
-    return _not_found(kind, ref)
+    return _not_found(kind, ref, session)
 
 
 def find_locked(
@@ -281,7 +299,7 @@ def find_locked(
         row = session.execute(stmt, params).first()
         if row is not None:
             return Ok((row[0], row[1], row[2]))
-    return _not_found(kind, ref)
+    return _not_found(kind, ref, session)
 
 
 _LINES = DocumentLine.__table__  # type: ignore[attr-defined]

@@ -93,3 +93,38 @@ def test_amounts_have_a_documented_maximum_and_bad_lines_change_nothing(cli_any)
     big = cli("invoices", "create", "--customer", "1", "--line", "Plant|1|2000000000", "-o", "json",
               env={"PRAHO_BILLING_MAX_LINE_AMOUNT": "3000000000", "PRAHO_BILLING_MAX_DOCUMENT_AMOUNT": "3000000000"})
     assert (big.exit_code, big.json()["total_cents"]) == (0, 242000000000)
+
+
+def test_credit_notes_are_listed_and_shown_by_number_and_a_wrong_kind_is_named(cli_any):
+    cli = cli_any
+    assert cli("customers", "add", "--name", "Acme SRL", "--email", "a@acme.ro", "--cui", "RO18547290").exit_code == 0
+    cli("invoices", "create", "--customer", "1", "--line", "Hosting|1|100")
+    assert cli("invoices", "issue", "1").exit_code == 0
+    assert cli("invoices", "cancel", "INV2026-000001", "--reason", "Wrong customer", "--yes").exit_code == 0
+    row = {"id": "2", "kind": "credit_note", "number": "CN2026-000001", "series": "CN", "status": "issued",
+           "customer_id": "1", "customer_name": "Acme SRL", "currency": "RON", "tax_point": "2026-11-26",
+           "issue_date": "2026-11-26", "due_date": "2026-11-26", "net_cents": -10000, "vat_cents": -2100,
+           "total_cents": -12100, "paid_cents": 0, "balance_cents": 0, "vat_regime": "domestic",
+           "vat_ron_cents": None}
+    assert cli("credit-notes", "list", "-o", "jsonl").jsonl() == [row]
+    assert cli("credit-notes", "list", "-o", "json").json() == [row]
+    # tsv takes the engine's path on every ledger
+    assert cli("credit-notes", "list", "--fields", "number,total_cents").stdout == "CN2026-000001\t-12100\n"
+    assert cli("invoices", "list", "--fields", "number").stdout == "INV2026-000001\n"
+    shown = cli("credit-notes", "show", "CN2026-000001", "-o", "json").json()
+    assert (shown["id"], shown["reason"], shown["related_documents"][0]["number"]) == (
+        "2", "Wrong customer", "INV2026-000001")
+    assert cli("credit-notes", "show", "2", "-o", "json").json()["number"] == "CN2026-000001"
+    for args, message in [
+        (("invoices", "show", "CN2026-000001"), "error: no invoice 'CN2026-000001': CN2026-000001 is a credit note "
+         "(praho credit-notes show CN2026-000001)\n"),
+        (("invoices", "show", "2"), "error: no invoice '2': document 2 is a credit note (praho credit-notes show "
+         "2)\n"),
+        (("credit-notes", "show", "INV2026-000001"), "error: no credit note 'INV2026-000001': INV2026-000001 is an "
+         "invoice (praho invoices show INV2026-000001)\n"),
+        (("proformas", "show", "9"), "error: no proforma '9' (give its number or id)\n"),
+    ]:
+        r = cli(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (4, "", message), args
+    bad = cli("credit-notes", "list", "--status", "paid")
+    assert (bad.exit_code, bad.stderr) == (2, "error: status: must be one of issued, not 'paid'\n")
