@@ -196,3 +196,15 @@ def test_a_mistyped_payment_is_voided_with_a_reason_unless_a_refund_depends_on_i
     assert table_dump(billed.database_url) == before
     events = billed("audit", "list", "--action", "payment.void", "-o", "json").json()
     assert [(e["entity_id"], e["after"]["void_reason"]) for e in events] == [("1", "Typed on the wrong invoice")]
+
+
+def test_voiding_the_payment_of_an_invoice_past_due_makes_it_overdue(cli):
+    from datetime import UTC, datetime
+
+    cli("customers", "add", "--name", "Acme SRL", "--email", "a@acme.ro", "--cui", "RO18547290")
+    cli("invoices", "create", "--customer", "1", "--due-days", "3", "--line", "Hosting|1|100")
+    assert cli("invoices", "issue", "1").exit_code == 0
+    assert cli("payments", "record", "--invoice", "1", "--amount", "121").exit_code == 0
+    cli.clock = lambda: datetime(2026, 12, 10, 10, tzinfo=UTC)
+    r = cli("payments", "void", "1", "--reason", "Bounced", "--yes", "--fields", "document_status,balance_cents")
+    assert (r.exit_code, r.stdout) == (0, "overdue\t12100\n")
