@@ -106,6 +106,39 @@ def valid_eu_vat_id(vat_id: str | None, country: str) -> bool:
     return bool(eu_vat.is_valid(compact)) and compact.startswith(prefix)
 
 
+def seller_vat_id_problem(vat_id: str, country: str | None = None) -> str | None:
+    """Why the seller's own tax id is not valid (None when it is), checked like a customer's.
+
+    A Romanian seller gives its CUI/CIF (RO + CUI for a VAT payer: python-stdnum's check digit), a
+    seller of another member state its EU VAT number; outside the EU nothing can be checked offline.
+    Without ``country`` (a value being set, before the country is known) either form is accepted.
+    """
+    from stdnum.exceptions import ValidationError
+    from stdnum.ro import cui as ro_cui
+
+    value = vat_id.strip()
+    if not value:
+        return None
+
+    def cui_ok() -> bool:
+        try:
+            ro_cui.validate(value)
+        except ValidationError:
+            return False
+        return True
+
+    if country is None:
+        if cui_ok() or eu_vat.is_valid(value):
+            return None
+        return f"{vat_id!r} is not a valid Romanian CUI/CIF or EU VAT number (check digit)"
+    country = country.upper()
+    if country == "RO":
+        return None if cui_ok() else f"{vat_id!r} is not a valid Romanian CUI/CIF (check digit)"
+    if country in EU_COUNTRIES and not valid_eu_vat_id(value, country):
+        return f"{vat_id!r} is not a valid {country} VAT number (check digit)"
+    return None
+
+
 def decide_regime(seller: SellerTaxProfile, customer: TaxParty) -> RegimeDecision:
     country = customer.country.upper()
     seller_country = seller.country.upper()

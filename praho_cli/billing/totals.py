@@ -19,6 +19,7 @@ from praho_cli.money import round_minor
 from praho_cli.result import ErrorCode, PrahoFailure
 
 MAX_QUANTITY_DECIMALS = 4
+MAX_QUANTITY = Decimal(1_000_000_000)  # of one line; amounts have their own (configurable) maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ def check_quantity(quantity: Decimal) -> Decimal:
             ErrorCode.INVALID,
             f"Invalid quantity {quantity}: non-zero, at most {MAX_QUANTITY_DECIMALS} decimals",
         )
+    if abs(quantity) > MAX_QUANTITY:
+        raise PrahoFailure.of(ErrorCode.INVALID, f"Invalid quantity {quantity}: at most {MAX_QUANTITY} per line")
     return quantity
 
 

@@ -100,6 +100,7 @@ NOUNS: list[tuple[str, str]] = [
     ("fx", "fx"),
     ("invoices", "invoices"),
     ("proformas", "proformas"),
+    ("credit-notes", "credit_notes"),
     ("payments", "payments"),
     ("refunds", "refunds"),
     ("drift", "drift"),

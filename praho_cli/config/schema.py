@@ -27,6 +27,10 @@ class Setting:
     example: Any = None
     # Raises ValueError (its text names what is wrong) for a value of the right type that is not valid.
     check: Callable[[Any], object] | None = None
+    # The same, checked only when the value is set (`config set`); the feature that uses the value
+    # checks it again where it matters, so a value an older praho accepted stops that feature only,
+    # not every command (cron, provisioning) at load.
+    set_check: Callable[[Any], object] | None = None
 
     @property
     def section(self) -> str:
@@ -42,6 +46,25 @@ def _time_zone(value: Any) -> object:
 
     return zone(str(value))
 
+
+def _seller_vat_id(value: Any) -> object:
+    from praho_cli.billing.regime import seller_vat_id_problem
+
+    problem = seller_vat_id_problem(str(value))
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _amount_bound(value: Any) -> object:
+    if not 1 <= int(value) <= MAX_AMOUNT_BOUND:
+        raise ValueError(f"must be between 1 and {MAX_AMOUNT_BOUND} (units of the document's currency)")
+    return value
+
+
+# The largest maximum an operator may set: 10^12 units is 10^15 minor units in a 3-decimal currency,
+# far inside a 64-bit column even summed over a document's 500 lines with VAT.
+MAX_AMOUNT_BOUND = 10**12
 
 OUTPUT_CHOICES = ("table", "json", "jsonl", "csv", "tsv")
 
@@ -68,8 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seller.name", str, "", "Legal name printed on invoices; required to issue any document.",
             example="Hosting SRL"),
     Setting("seller.country", str, "RO", "ISO 3166 country code of the seller."),
-    Setting("seller.vat_id", str, "", "Seller tax id: CUI, RO + CUI for a VAT payer; required to issue any "
-            "document.", example="RO18547290"),
+    Setting("seller.vat_id", str, "", "Seller tax id: CUI, RO + CUI for a VAT payer (a seller of another "
+            "member state: its EU VAT number); required to issue any document. Its check digit is verified by "
+            "`config set` and before issuing.", example="RO18547290", set_check=_seller_vat_id),
     Setting("seller.vat_payer", bool, True, "Whether the seller is registered for VAT."),
     Setting("seller.oss_registered", bool, True, "Registered for the EU One-Stop Shop: EU consumers are charged "
             "their own country's VAT. false (below the 10,000 EUR threshold): they are charged the seller's rate."),
@@ -84,6 +108,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("billing.due_days", int, 14, "Days from issue to due date when --due-days is not given."),
     Setting("billing.rounding", str, "half_up", "Rounding of VAT to the minor unit.",
             choices=("half_up", "half_even")),
+    Setting("billing.max_line_amount", int, 1_000_000_000, "Largest unit price and largest line net (quantity "
+            "× unit price) of a draft line, in units of the document's currency (1000000000: one billion RON, "
+            "EUR…); a line above it is refused (exit 2).", check=_amount_bound),
+    Setting("billing.max_document_amount", int, 1_000_000_000, "Largest total (VAT included) of a draft, in "
+            "units of its currency; a line that would take the draft above it is refused (exit 2).",
+            check=_amount_bound),
     Setting("billing.invoice_series", str, "INV", "Series code used for new invoices."),
     Setting("billing.proforma_series", str, "PRO", "Series code used for new proformas."),
     Setting("billing.credit_note_series", str, "CN", "Series code used for credit notes."),

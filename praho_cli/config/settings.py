@@ -44,8 +44,11 @@ def _config_error(message: str, **details: Any) -> PrahoFailure:
     return PrahoFailure.of(ErrorCode.CONFIG, message, **details)
 
 
-def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False) -> Any:
-    """Check a value from a file (``typed``: TOML already has types) or from text (env, flags)."""
+def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False, *, setting_it: bool = False) -> Any:
+    """Check a value from a file (``typed``: TOML already has types) or from text (env, flags).
+
+    ``setting_it``: the value is being set (`config set`), so the setting's ``set_check`` runs too.
+    """
     expected = setting.type
     value = raw
     if isinstance(raw, str) and expected is not str and not typed:
@@ -76,11 +79,12 @@ def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False) -
     if setting.choices and value not in setting.choices:
         shown = ", ".join(c for c in setting.choices if c) or "(empty)"
         raise _config_error(f"{where}: {setting.key} must be one of {shown}, got {value!r}")
-    if setting.check is not None:
-        try:
-            setting.check(value)
-        except ValueError as exc:
-            raise _config_error(f"{where}: {setting.key}: {exc}") from None
+    for check in (setting.check, setting.set_check if setting_it else None):
+        if check is not None:
+            try:
+                check(value)
+            except ValueError as exc:
+                raise _config_error(f"{where}: {setting.key}: {exc}") from None
     return value
 
 

@@ -59,7 +59,7 @@ def payment_document_ids(invoice: BillingDocument) -> list[int]:
 def invoice_money(session: Session, invoice: BillingDocument, *, lock: bool) -> InvoiceMoney:
     """The invoice's payments and refunds; with ``lock`` (steps 2 of the lock order) FOR UPDATE."""
     pay_stmt = select(Payment).where(
-        col(Payment.document_id).in_(payment_document_ids(invoice))
+        col(Payment.document_id).in_(payment_document_ids(invoice)), col(Payment.voided_at).is_(None),
     ).order_by(col(Payment.id))
     ref_stmt = select(Refund).where(col(Refund.invoice_id) == invoice.id).order_by(col(Refund.id))
     if lock:

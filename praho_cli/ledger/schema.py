@@ -72,7 +72,24 @@ def diff_against_models(db: Database) -> list[str]:
     with db.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         diffs = compare_metadata(ctx, SQLModel.metadata)
-    return [_describe_diff(d) for d in diffs]
+        reusable = _reusable_ids(conn, SQLModel.metadata)
+    return [_describe_diff(d) for d in diffs] + [f"ids reusable {name}" for name in reusable]
+
+
+def _reusable_ids(conn: Any, metadata: Any) -> list[str]:
+    """Tables whose models promise ids that are never reused but whose live table does not keep it.
+
+    Alembic's comparison sees neither SQLite's AUTOINCREMENT nor PostgreSQL's identity against serial.
+    """
+    wanted = [t.name for t in metadata.sorted_tables if t.dialect_options["sqlite"].get("autoincrement")]
+    if conn.dialect.name == "sqlite":
+        sql = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+        return [name for name in wanted if name in sql and "AUTOINCREMENT" not in (sql[name] or "").upper()]
+    identity = {row[0] for row in conn.exec_driver_sql(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND column_name = 'id' AND is_identity = 'YES'").all()}
+    present = set(inspect(conn).get_table_names())
+    return [name for name in wanted if name in present and name not in identity]
 
 
 def _describe_diff(diff: Any) -> str:

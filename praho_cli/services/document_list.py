@@ -22,6 +22,7 @@ INVOICE_STATUSES = (
     "draft", "issued", "partially_paid", "paid", "overdue", "cancelled", "partially_refunded", "refunded",
 )
 PROFORMA_STATUSES = ("draft", "issued", "partially_paid", "converted", "cancelled")
+CREDIT_NOTE_STATUSES = ("issued",)  # a credit note is issued by billing and never changes
 OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
 
 DOCUMENT = RecordType(
@@ -69,6 +70,8 @@ class DocumentFilter:
 
 
 def statuses_of(kind: DocumentKind) -> tuple[str, ...]:
+    if kind is DocumentKind.CREDIT_NOTE:
+        return CREDIT_NOTE_STATUSES
     return PROFORMA_STATUSES if kind is DocumentKind.PROFORMA else INVOICE_STATUSES
 
 

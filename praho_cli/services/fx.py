@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from praho_cli.billing.fx import REPORTING_CURRENCY, FxRate, rate_for
 from praho_cli.ledger import audit
 from praho_cli.ledger.models.base import iso
-from praho_cli.ledger.models.billing import FxRateRow
+from praho_cli.ledger.models.billing import BillingDocument, FxRateRow
 from praho_cli.money import normalize_currency
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
@@ -40,6 +40,7 @@ class FxInput:
     rate: Decimal
     day: date
     source: str = "BNR"
+    replace_reason: str | None = None  # --replace --reason: correct a rate no document has frozen
 
 
 def to_public(row: FxRateRow) -> dict[str, Any]:
@@ -47,9 +48,22 @@ def to_public(row: FxRateRow) -> dict[str, Any]:
             "created_at": iso(row.created_at)}
 
 
+def _frozen_by(session: Session, currency: str, day: date) -> list[str]:
+    """Numbers of the issued documents that froze the rate of ``currency`` on ``day``."""
+    return [n or "" for n in session.execute(
+        select(col(BillingDocument.number_text)).where(
+            col(BillingDocument.currency) == currency, col(BillingDocument.fx_day) == day,
+            col(BillingDocument.fx_rate).is_not(None),
+        ).order_by(col(BillingDocument.id)).limit(4)
+    ).scalars()]
+
+
+MAX_REASON = 400
+
+
 def set_fx(session: Session, ctx: ServiceContext, data: FxInput) -> Result[dict[str, Any]]:
     """Record a rate. The same rate again is a no-op; a different rate for a day already recorded is
-    a conflict: invoices may have frozen the first one."""
+    a conflict unless ``replace_reason`` corrects it, which no document may have frozen."""
     try:
         currency = normalize_currency(data.currency)
     except PrahoFailure as failure:
@@ -59,14 +73,38 @@ def set_fx(session: Session, ctx: ServiceContext, data: FxInput) -> Result[dict[
     source = data.source.strip()
     if not source or len(source) > 50:
         return err(ErrorCode.INVALID, "source: 1 to 50 characters")
+    reason = data.replace_reason.strip() if data.replace_reason is not None else None
+    if reason is not None and not reason:
+        return err(ErrorCode.INVALID, "--replace needs --reason: say why the rate is corrected")
+    if reason is not None and len(reason) > MAX_REASON:
+        return err(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
+    today = ctx.today()
+    if data.day > today:
+        return err(ErrorCode.INVALID, f"--date {data.day.isoformat()} is in the future (today is "
+                   f"{today.isoformat()}): a rate is recorded for a day it was published")
     existing = session.execute(
         select(FxRateRow).where(col(FxRateRow.currency) == currency, col(FxRateRow.day) == data.day)
     ).scalar_one_or_none()
     if existing is not None:
         if Decimal(existing.rate) == data.rate and existing.source == source:
             return Ok(to_public(existing))
-        return err(ErrorCode.CONFLICT, f"{currency} already has rate {existing.rate} ({existing.source}) "
-                   f"on {data.day.isoformat()}")
+        label = f"{currency} {existing.rate} ({existing.source}) of {data.day.isoformat()}"
+        if reason is None:
+            return err(ErrorCode.CONFLICT, f"{currency} already has rate {existing.rate} ({existing.source}) "
+                       f"on {data.day.isoformat()}; to correct it pass --replace --reason R")
+        frozen = _frozen_by(session, currency, data.day)
+        if frozen:
+            shown = ", ".join(frozen[:3]) + (" and more" if len(frozen) > 3 else "")
+            return err(ErrorCode.INELIGIBLE, f"{label} cannot be replaced: {shown} froze it (correct those "
+                       "with credit notes)", documents=frozen[:3])
+        before = to_public(existing)
+        existing.rate, existing.source = str(data.rate), source
+        session.add(existing)
+        session.flush()
+        public = to_public(existing)
+        audit.append(session, ts=ctx.now(), actor=ctx.actor, action="fx_rate.replace", entity_type="fx_rate",
+                     entity_id=f"{currency}/{public['date']}", before=before, after={**public, "reason": reason})
+        return Ok(public)
     row = FxRateRow(currency=currency, day=data.day, rate=str(data.rate), source=source, created_at=ctx.now())
     session.add(row)
     session.flush()

@@ -21,7 +21,13 @@ from sqlmodel import Session, col
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
 from praho_cli.billing.numbering import DocumentKind, counter_year
 from praho_cli.billing.rates import parse_category
-from praho_cli.billing.regime import RegimeDecision, SellerTaxProfile, TaxParty, decide_regime
+from praho_cli.billing.regime import (
+    RegimeDecision,
+    SellerTaxProfile,
+    TaxParty,
+    decide_regime,
+    seller_vat_id_problem,
+)
 from praho_cli.billing.totals import (
     DocumentTotals,
     LineInput,
@@ -35,7 +41,7 @@ from praho_cli.ledger import audit
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine, DocumentSeries, Payment
-from praho_cli.money import format_minor, normalize_currency, parse_amount, parse_decimal
+from praho_cli.money import currency_exponent, format_minor, normalize_currency, parse_amount, parse_decimal
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
 from praho_cli.services import fx as fx_service
@@ -127,7 +133,31 @@ class DraftInput:
     lines: tuple[str, ...] = ()
 
 
-def parse_line(text: str, currency: str) -> LineInput:
+# Which kinds of document a draft's line may carry a negative quantity on, and which may total
+# zero or less. Invoices and proformas charge: a correction is a credit note (cancel, refunds),
+# which billing issues from the corrected invoice's lines, never from a draft.
+NEGATIVE_LINES_ALLOWED = frozenset({DocumentKind.CREDIT_NOTE})
+
+
+@dataclass(frozen=True)
+class AmountLimits:
+    """The largest unit price / line net and document total of a draft, in minor units."""
+
+    currency: str
+    line_minor: int
+    document_minor: int
+
+    @classmethod
+    def of(cls, ctx: ServiceContext, currency: str) -> AmountLimits:
+        scale = 10 ** currency_exponent(currency)
+        return cls(currency, int(ctx.setting("billing.max_line_amount") or 1_000_000_000) * scale,
+                   int(ctx.setting("billing.max_document_amount") or 1_000_000_000) * scale)
+
+    def money(self, minor: int | Decimal) -> str:
+        return f"{format_minor(int(minor), self.currency)} {self.currency}"
+
+
+def parse_line(text: str, currency: str, kind: DocumentKind, limits: AmountLimits) -> LineInput:
     """``"description|quantity|unit price|category"``; quantity defaults to 1, category to standard."""
     parts = [p.strip() for p in text.split("|")]
     if len(parts) < 3 or len(parts) > 4 or not parts[0]:
@@ -139,11 +169,37 @@ def parse_line(text: str, currency: str) -> LineInput:
     if len(description) > 500:
         raise PrahoFailure.of(ErrorCode.INVALID, "line description: at most 500 characters")
     quantity = check_quantity(parse_decimal(quantity_text or "1", "quantity"))
+    if quantity < 0 and kind not in NEGATIVE_LINES_ALLOWED:
+        raise PrahoFailure.of(ErrorCode.INVALID, f"Invalid quantity {quantity}: quantities on {kind_label(kind)}s "
+                              "are positive (a correction is a credit note: invoices cancel or refunds create)")
     price = parse_amount(price_text, currency)
     if price.currency != currency:
         raise PrahoFailure.of(ErrorCode.INVALID, f"line price in {price.currency} on a {currency} document")
+    if price.minor > limits.line_minor:
+        raise PrahoFailure.of(ErrorCode.INVALID, f"line {description!r}: unit price {limits.money(price.minor)} is "
+                              f"more than the maximum of {limits.money(limits.line_minor)} "
+                              "(billing.max_line_amount)")
+    net = abs(quantity * price.minor)  # compared before any rounding to the minor unit
+    if net > limits.line_minor:
+        raise PrahoFailure.of(ErrorCode.INVALID, f"line {description!r}: {quantity} × {limits.money(price.minor)} "
+                              f"is more than the maximum of {limits.money(limits.line_minor)} per line "
+                              "(billing.max_line_amount)")
     category = parse_category(parts[3]) if len(parts) == 4 and parts[3] else parse_category("standard")
     return LineInput(description, quantity, price.minor, category)
+
+
+def _check_draft_total(kind: DocumentKind, totals: DocumentTotals, limits: AmountLimits) -> None:
+    """A draft with lines charges something, and no more than the document maximum."""
+    if not totals.lines or kind in NEGATIVE_LINES_ALLOWED:
+        return
+    if totals.total_minor <= 0:
+        raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} would total "
+                              f"{limits.money(totals.total_minor)}: it must charge something (remove the free "
+                              "lines or add a charged one)")
+    if totals.total_minor > limits.document_minor:
+        raise PrahoFailure.of(ErrorCode.INVALID, f"the {kind_label(kind)} would total "
+                              f"{limits.money(totals.total_minor)}, more than the maximum of "
+                              f"{limits.money(limits.document_minor)} per document (billing.max_document_amount)")
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -198,7 +254,25 @@ def _lookups(kind: DocumentKind, ref: str, *, lock: bool) -> list[tuple[Any, dic
     return [by_id, by_number]
 
 
-def _not_found(kind: DocumentKind, ref: str) -> Err:
+_NOUNS = {DocumentKind.INVOICE: "invoices", DocumentKind.PROFORMA: "proformas",
+          DocumentKind.CREDIT_NOTE: "credit-notes"}
+
+
+def _not_found(kind: DocumentKind, ref: str, session: Session | None = None) -> Err:
+    """Not found; when the reference names a document of another kind, say which and how to see it."""
+    if session is not None:
+        for other in DocumentKind:
+            if other is kind:
+                continue
+            for stmt, params in _lookups(other, ref, lock=False):
+                found = session.execute(stmt, {**params, "kind": other.value}).scalar_one_or_none()
+                if found is not None:
+                    what = (f"{found.number_text} is" if found.number_text == ref
+                            else f"document {found.id} is")
+                    label = kind_label(other)
+                    article = "an" if label[0] in "aeiou" else "a"
+                    return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r}: {what} {article} {label} "
+                               f"(praho {_NOUNS[other]} show {ref})", kind=other.value)
     return err(ErrorCode.NOT_FOUND, f"no {kind_label(kind)} {ref!r} (give its number or id)")
 
 
@@ -211,7 +285,7 @@ def find_document(session: Session, kind: DocumentKind, ref: str, *, lock: bool 
         found = session.execute(stmt, params).scalar_one_or_none()
         if found is not None:
             return Ok(found)
-    return _not_found(kind, ref)
+    return _not_found(kind, ref, session)
 
 
 def find_locked(
@@ -225,7 +299,7 @@ def find_locked(
         row = session.execute(stmt, params).first()
         if row is not None:
             return Ok((row[0], row[1], row[2]))
-    return _not_found(kind, ref)
+    return _not_found(kind, ref, session)
 
 
 _LINES = DocumentLine.__table__  # type: ignore[attr-defined]
@@ -333,7 +407,8 @@ def detail(
     # An invoice converted from a proforma is paid by the payments recorded on the proforma.
     paid_by = ([] if was_draft else [document.id]) + ([document.proforma_id] if document.proforma_id else [])
     payments = session.execute(
-        select(Payment).where(col(Payment.document_id).in_(paid_by)).order_by(col(Payment.id))
+        select(Payment).where(col(Payment.document_id).in_(paid_by), col(Payment.voided_at).is_(None))
+        .order_by(col(Payment.id))
     ).scalars() if paid_by else ()
     series_code = series.code if series is not None else _series_code(session, document.series_id)
     return {
@@ -474,6 +549,7 @@ def _reprice(session: Session, ctx: ServiceContext, document: BillingDocument, l
     assert customer is not None  # a foreign key guarantees it
     tax_point = document.tax_point or ctx.today()
     decision, totals = _price_draft(session, ctx, document, customer, lines, tax_point)
+    _check_draft_total(DocumentKind(document.kind), totals, AmountLimits.of(ctx, document.currency))
     _write_lines(session, document, totals.lines)
     _apply_totals(document, decision, totals)
     document.rounding = _rounding(ctx)
@@ -499,7 +575,8 @@ def create_draft(session: Session, ctx: ServiceContext, kind: DocumentKind, data
             return err(ErrorCode.INVALID, "--due-days must be between 0 and 3650")
         if len(data.lines) > MAX_LINES:
             return err(ErrorCode.INVALID, f"at most {MAX_LINES} lines")
-        lines = [parse_line(text, currency) for text in data.lines]
+        limits = AmountLimits.of(ctx, currency)
+        lines = [parse_line(text, currency, kind, limits) for text in data.lines]
         series = series_service.series_for_new_document(session, ctx, kind, data.series)
         if isinstance(series, Err):
             return series
@@ -544,7 +621,7 @@ def add_line(session: Session, ctx: ServiceContext, kind: DocumentKind, ref: str
         lines = _line_inputs(session, document)
         if len(lines) >= MAX_LINES:
             return err(ErrorCode.INVALID, f"at most {MAX_LINES} lines")
-        lines.append(parse_line(line, document.currency))
+        lines.append(parse_line(line, document.currency, kind, AmountLimits.of(ctx, document.currency)))
         _reprice(session, ctx, document, lines)
     except PrahoFailure as failure:
         return Err(failure.error)
@@ -607,6 +684,12 @@ def require_seller(ctx: ServiceContext) -> None:
             f"(or PRAHO_{missing[0].upper().replace('.', '_')})",
             missing=missing,
         )
+    vat_id = str(ctx.setting("seller.vat_id"))
+    problem = seller_vat_id_problem(vat_id, str(ctx.setting("seller.country") or "RO"))
+    if problem:
+        raise PrahoFailure.of(ErrorCode.CONFIG, f"seller.vat_id: {problem}: an invoice must carry the seller's "
+                              "valid tax id; set it with `praho config set seller.vat_id ...` "
+                              "(or PRAHO_SELLER_VAT_ID)", setting="seller.vat_id")
 
 
 def seller_snapshot(ctx: ServiceContext) -> dict[str, Any]:

@@ -47,8 +47,12 @@ PAYMENT = RecordType(
         Field("invoice_number", "string|null", "The invoice a fully paid proforma was converted to.",
               table=False),
         Field("created_at", "string", "When it was recorded (UTC).", table=False, format="date-time"),
+        Field("voided_at", "string|null", "When it was voided (UTC); a voided payment no longer counts as paid.",
+              table=False, format="date-time"),
+        Field("void_reason", "string|null", "Why it was voided.", table=False),
     ),
 )
+MAX_REASON = 400
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class PaymentInput:
     method: str = "bank"
     reference: str | None = None
     paid_at: date | None = None
+    force_reason: str | None = None  # --force --reason: a --paid-at in the future or before the issue date
+    allow_duplicate_reference: bool = False
 
 
 def _public(session: Session, payment: Payment, document: BillingDocument | None = None) -> dict[str, Any]:
@@ -83,6 +89,8 @@ def _public(session: Session, payment: Payment, document: BillingDocument | None
         "balance_cents": document.total_minor - document.paid_minor,
         "invoice_number": converted,
         "created_at": iso(payment.created_at),
+        "voided_at": iso(payment.voided_at),
+        "void_reason": payment.void_reason,
     }
 
 
@@ -107,6 +115,24 @@ def _check_payable(document: BillingDocument, amount_minor: int) -> Err | None:
     return None
 
 
+def _paid_at_problem(document: BillingDocument, paid_at: date, today: date) -> str | None:
+    """Why a --paid-at is not a day the money can have arrived on (None when it can)."""
+    label = f"{invoices.kind_label(DocumentKind(document.kind))} {document.number_text or document.id}"
+    if paid_at > today:
+        return f"--paid-at {paid_at} is in the future (today is {today})"
+    if document.issue_date is not None and paid_at < document.issue_date:
+        return f"--paid-at {paid_at} is before {label} was issued ({document.issue_date})"
+    return None
+
+
+def _same_reference(session: Session, reference: str | None) -> Payment | None:
+    if not reference:
+        return None
+    return session.execute(select(Payment).where(
+        col(Payment.reference) == reference, col(Payment.voided_at).is_(None),
+    ).order_by(col(Payment.id)).limit(1)).scalar_one_or_none()
+
+
 def record_payment(
     session: Session, ctx: ServiceContext, data: PaymentInput, idempotency_key: str | None = None
 ) -> Result[dict[str, Any]]:
@@ -116,12 +142,21 @@ def record_payment(
         return err(ErrorCode.INVALID, f"method: must be one of {', '.join(METHODS)}, not {data.method!r}")
     if data.reference is not None and len(data.reference) > 200:
         return err(ErrorCode.INVALID, "reference: at most 200 characters")
+    if data.force_reason is not None and not data.force_reason.strip():
+        return err(ErrorCode.INVALID, "--force needs --reason: say why the day is right")
+    if data.force_reason is not None and len(data.force_reason.strip()) > MAX_REASON:
+        return err(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
     kind = DocumentKind.INVOICE if data.invoice is not None else DocumentKind.PROFORMA
     ref = data.invoice if data.invoice is not None else data.proforma
     assert ref is not None
     paid_at = data.paid_at or ctx.today()
-    params = {"kind": kind.value, "ref": ref, "amount": data.amount.strip(), "method": data.method,
+    params: dict[str, Any] = {"kind": kind.value, "ref": ref, "amount": data.amount.strip(), "method": data.method,
               "reference": data.reference, "paid_at": paid_at.isoformat()}
+    # Only when given, so a key stored before these flags existed still replays.
+    if data.force_reason is not None:
+        params["force_reason"] = data.force_reason.strip()
+    if data.allow_duplicate_reference:
+        params["allow_duplicate_reference"] = True
 
     # Lock first, then look the key up (see invoices.issue_document).
     found = invoices.find_document(session, kind, ref, lock=True)
@@ -142,6 +177,18 @@ def record_payment(
         refused = _check_payable(document, amount.minor)
         if refused:
             return refused
+        problem = _paid_at_problem(document, paid_at, ctx.today())
+        if problem and data.force_reason is None:
+            return err(ErrorCode.INVALID, f"{problem}; give the day the money arrived, or pass --force with "
+                       "--reason if that day is right", paid_at=paid_at.isoformat())
+        same = _same_reference(session, data.reference)
+        if same is not None and not data.allow_duplicate_reference:
+            earlier = session.get(BillingDocument, same.document_id)
+            assert earlier is not None
+            return err(ErrorCode.CONFLICT, f"reference {data.reference!r} is already recorded on payment {same.id} "
+                       f"({earlier.number_text or earlier.id}, {format_minor(same.amount_minor, same.currency)} "
+                       f"{same.currency} on {same.paid_at}); pass --allow-duplicate-reference if this is "
+                       "another payment", payment_id=str(same.id))
         now = ctx.now()
         payment = Payment(document_id=document.id or 0, amount_minor=amount.minor, currency=amount.currency,
                           method=data.method, reference=data.reference, paid_at=paid_at, created_at=now)
@@ -167,11 +214,77 @@ def record_payment(
             except PrahoFailure as failure:
                 return Err(failure.error)
         public = _public(session, payment, document)
+        extra: dict[str, Any] = {}
+        if problem:
+            extra["forced"] = {"problem": problem, "reason": (data.force_reason or "").strip()}
+        if same is not None:
+            extra["duplicate_reference_of"] = str(same.id)
         audit.append(session, ts=now, actor=ctx.actor, action="payment.record", entity_type="payment",
-                     entity_id=public["id"], before={"document_status": before_status}, after=public)
-        return Ok(public)
+                     entity_id=public["id"], before={"document_status": before_status}, after={**public, **extra})
+        return Ok({**public, **extra})
 
     return idempotent(session, ctx, idempotency_key, "payments.record", params, work)
+
+
+def _dependants(session: Session, payment: Payment, document: BillingDocument) -> str | None:
+    """What relies on a payment, so that voiding it would leave the ledger inconsistent."""
+    from praho_cli.ledger import refunds as refund_repo
+    from praho_cli.ledger.models.refunds import Refund, RefundAllocation
+
+    refund_ids = session.execute(
+        select(col(RefundAllocation.refund_id)).join(Refund, col(Refund.id) == col(RefundAllocation.refund_id)).where(
+            col(RefundAllocation.payment_id) == payment.id,
+            col(Refund.status).in_(refund_repo.RESERVING),
+        ).order_by(col(RefundAllocation.refund_id))
+    ).scalars().all()
+    if refund_ids:
+        return f"refund {', '.join(str(i) for i in refund_ids)} gives it back"
+    if document.kind == DocumentKind.PROFORMA.value and document.status == "converted":
+        return f"proforma {document.number_text} was converted to an invoice"
+    return None
+
+
+def _status_after_void(document: BillingDocument, today: date) -> str:
+    if document.kind == DocumentKind.PROFORMA.value:
+        return "partially_paid" if document.paid_minor > 0 else "issued"
+    if document.due_date is not None and document.due_date < today:
+        return "overdue"
+    return "partially_paid" if document.paid_minor > 0 else "issued"
+
+
+def void_payment(session: Session, ctx: ServiceContext, payment_id: str, reason: str) -> Result[dict[str, Any]]:
+    """Void a mistyped payment: it stays listed, stops counting as paid; refused when something relies on it."""
+    reason = reason.strip()
+    if not reason:
+        return err(ErrorCode.INVALID, "reason: say why the payment is voided")
+    if len(reason) > MAX_REASON:
+        return err(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
+    peek = session.get(Payment, int(payment_id)) if payment_id.strip().isdigit() else None
+    if peek is None:
+        return err(ErrorCode.NOT_FOUND, f"no payment {payment_id!r}")
+    # Lock order of every payment and refund writer: the document first, then its payments.
+    document = session.execute(select(BillingDocument).where(col(BillingDocument.id) == peek.document_id)
+                               .with_for_update()).scalar_one()
+    payment = session.execute(select(Payment).where(col(Payment.id) == peek.id).with_for_update()).scalar_one()
+    if payment.voided_at is not None:
+        return err(ErrorCode.INELIGIBLE, f"payment {payment.id} was already voided ({iso(payment.voided_at)}: "
+                   f"{payment.void_reason})")
+    depends = _dependants(session, payment, document)
+    if depends:
+        return err(ErrorCode.INELIGIBLE, f"payment {payment.id} cannot be voided: {depends}")
+    before = _public(session, payment, document)
+    now = ctx.now()
+    payment.voided_at, payment.void_reason = now, reason
+    document.paid_minor -= payment.amount_minor
+    document.status = _status_after_void(document, ctx.today())
+    document.updated_at = now
+    document.version += 1
+    session.add_all([payment, document])
+    session.flush()
+    public = _public(session, payment, document)
+    audit.append(session, ts=now, actor=ctx.actor, action="payment.void", entity_type="payment",
+                 entity_id=public["id"], before=before, after=public)
+    return Ok(public)
 
 
 def list_payments(

@@ -478,15 +478,17 @@ def _allocate(session: Session, money: repo.InvoiceMoney, amount_minor: int) -> 
     return out
 
 
-def _project_invoice(session: Session, ctx: ServiceContext, invoice: BillingDocument, completed_minor: int,
-                     refund_id: int) -> None:
+def _project_invoice(session: Session, ctx: ServiceContext, invoice: BillingDocument, refund_id: int) -> None:
     """Recompute the invoice's status from its payments and completed refunds (never incremented).
 
-    Only a fully paid invoice moves to partially_refunded / refunded: an invoice still owed money
-    keeps its payment status, so the overdue sweep and payments keep working on it.
+    The completed sum is read back from the ledger after the refund was marked completed, so no
+    caller adds "this refund" to a sum that may already hold it. Only a fully paid invoice moves to
+    partially_refunded / refunded: an invoice still owed money keeps its payment status, so the
+    overdue sweep and payments keep working on it.
     """
     if invoice.paid_minor <= 0 or invoice.paid_minor != invoice.total_minor:
         return
+    completed_minor = repo.invoice_money(session, invoice, lock=False).completed_minor
     status = ("paid" if completed_minor == 0 else "refunded" if completed_minor >= invoice.paid_minor
               else "partially_refunded")
     if status == invoice.status:
@@ -551,7 +553,7 @@ def _create_locked(session: Session, ctx: ServiceContext, data: RefundInput, key
             _complete(session, ctx, d.invoice, refund, None)
         except PrahoFailure as failure:
             return Err(failure.error)
-        _project_invoice(session, ctx, d.invoice, d.money.completed_minor + d.amount_minor, refund.id or 0)
+        _project_invoice(session, ctx, d.invoice, refund.id or 0)
         audit.append(session, ts=now, actor=ctx.actor, action="refund.complete", entity_type="refund",
                      entity_id=str(refund.id), after=detail(session, refund, allocations=allocations))
     return Ok(detail(session, refund, allocations=allocations))
@@ -663,7 +665,7 @@ def _record_outcome(
             except PrahoFailure as failure:
                 return Err(failure.error)
             refund.failure_reason = None
-            _project_invoice(session, ctx, invoice, money.completed_minor + refund.amount_minor, refund_id)
+            _project_invoice(session, ctx, invoice, refund_id)
             action = "refund.complete"
         elif outcome.status == "failed":
             refund.status, refund.failure_reason = "failed", outcome.problem

@@ -317,3 +317,30 @@ def test_no_document_is_issued_without_the_sellers_identity(acme, missing):
                             f"`praho config set {key} ...` (or {missing})\n")
     assert table_dump(acme.database_url) == before
     assert acme("invoices", "issue", draft["id"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("env", "problem"), [
+    ({"PRAHO_SELLER_VAT_ID": "RO123"}, "'RO123' is not a valid Romanian CUI/CIF (check digit)"),
+    ({"PRAHO_SELLER_VAT_ID": "RO18547290", "PRAHO_SELLER_COUNTRY": "DE"},
+     "'RO18547290' is not a valid DE VAT number (check digit)"),
+])
+def test_no_document_is_issued_with_an_invalid_seller_vat_id(acme, env, problem):
+    draft = acme("invoices", "create", "--customer", "1", "--line", "Hosting|1|100", "-o", "json").json()
+    issued(acme, "--customer", "1", "--line", "Paid|1|10")
+    before = table_dump(acme.database_url)
+    for args in (("invoices", "issue", draft["id"]), ("invoices", "cancel", "INV2026-000001", "--yes"),
+                 ("refunds", "create", "--invoice", "INV2026-000001", "--full", "--reason", "x")):
+        r = acme(*args, env=env)
+        assert (r.exit_code, r.stdout) == (78, ""), (args, r.stderr)
+        assert r.stderr == (f"error: seller.vat_id: {problem}: an invoice must carry the seller's valid tax id; "
+                            "set it with `praho config set seller.vat_id ...` (or PRAHO_SELLER_VAT_ID)\n")
+    assert table_dump(acme.database_url) == before
+
+
+def test_config_set_checks_the_sellers_vat_id(cli):
+    r = cli("config", "set", "seller.vat_id", "RO123")
+    assert (r.exit_code, r.stdout, r.stderr) == (78, "", "error: value: seller.vat_id: 'RO123' is not a valid "
+                                                         "Romanian CUI/CIF or EU VAT number (check digit)\n")
+    assert not (cli.home / "config" / "praho" / "config.toml").exists()
+    for good in ("RO18547290", "18547290", "DE136695976"):
+        assert cli("config", "set", "seller.vat_id", good).exit_code == 0, good

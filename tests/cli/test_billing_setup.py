@@ -101,7 +101,8 @@ def test_fx_set_list_and_conflict(cli):
     assert same.exit_code == 0
     before = table_dump(cli.database_url)
     other = cli("fx", "set", "EUR", "5.0000", "--date", "2025-08-01")
-    assert (other.exit_code, other.stderr) == (5, "error: EUR already has rate 4.9750 (BNR) on 2025-08-01\n")
+    assert (other.exit_code, other.stderr) == (5, "error: EUR already has rate 4.9750 (BNR) on 2025-08-01; to "
+                                                  "correct it pass --replace --reason R\n")
     assert table_dump(cli.database_url) == before
     listed = cli("fx", "list", "--fields", "currency,date,rate,source")
     assert listed.stdout == ("EUR\t2025-08-04\t4.9800\tECB\nEUR\t2025-08-01\t4.9750\tBNR\n"
@@ -110,3 +111,34 @@ def test_fx_set_list_and_conflict(cli):
     for args, code in ((("RON", "1", "--date", "2025-01-01"), 2), (("EUR", "-1", "--date", "2025-01-01"), 2),
                        (("XYZ", "1", "--date", "2025-01-01"), 2), (("EUR", "1", "--date", "2025-13-01"), 2)):
         assert cli("fx", "set", *args).exit_code == code, args
+
+
+def test_fx_rates_are_corrected_with_a_reason_until_a_document_froze_them(cli):
+    cli("customers", "add", "--name", "Acme SRL", "--email", "a@acme.ro", "--cui", "RO18547290")
+    assert cli("fx", "set", "EUR", "4,97", "--date", "2026-11-20", "-o", "json").json()["rate"] == "4.97"
+    assert cli("fx", "set", "USD", "4.40", "--date", "2026-11-20").exit_code == 0
+    before = table_dump(cli.database_url)
+    for args, code, message in [
+        (("EUR", "4.98", "--date", "2026-11-27"), 2, "error: --date 2026-11-27 is in the future (today is "
+         "2026-11-26): a rate is recorded for a day it was published\n"),
+        (("EUR", "4.98", "--date", "2026-11-20", "--replace"), 2,
+         "error: --replace needs --reason: say why the rate is corrected\n"),
+        (("EUR", "4.98", "--date", "2026-11-20", "--reason", "typo"), 2, "error: --reason goes with --replace\n"),
+    ]:
+        r = cli("fx", "set", *args)
+        assert (r.exit_code, r.stdout, r.stderr) == (code, "", message), args
+    assert table_dump(cli.database_url) == before
+    fixed = cli("fx", "set", "EUR", "4,9771", "--date", "2026-11-20", "--replace", "--reason", "Typo: BNR said 4.9771",
+                "-o", "json")
+    assert (fixed.exit_code, fixed.json()["rate"]) == (0, "4.9771")
+    event = cli("audit", "list", "--action", "fx_rate.replace", "-o", "json").json()
+    assert [(e["before"]["rate"], e["after"]["rate"], e["after"]["reason"]) for e in event] == [
+        ("4.97", "4.9771", "Typo: BNR said 4.9771")]
+    draft = cli("invoices", "create", "--customer", "1", "--currency", "EUR", "--tax-point", "2026-11-21",
+                "--line", "VPS|1|100", "-o", "json").json()
+    assert cli("invoices", "issue", draft["id"], "-o", "json").json()["fx_rate"] == "4.9771"
+    before = table_dump(cli.database_url)
+    frozen = cli("fx", "set", "EUR", "4.9", "--date", "2026-11-20", "--replace", "--reason", "again")
+    assert (frozen.exit_code, frozen.stderr) == (5, "error: EUR 4.9771 (BNR) of 2026-11-20 cannot be replaced: "
+                                                    "INV2026-000001 froze it (correct those with credit notes)\n")
+    assert table_dump(cli.database_url) == before

@@ -69,3 +69,11 @@ def test_profiles_select_settings(cli, tmp_path):
     assert r.stdout == "EUR\n"
     missing = cli("--config", str(cfg), "--profile", "us", "config", "show")
     assert missing.exit_code == 78 and "no profile 'us'" in missing.stderr
+
+
+def test_amount_maximums_are_bounded(cli):
+    r = cli("config", "set", "billing.max_line_amount", "0")
+    assert (r.exit_code, r.stderr) == (78, "error: value: billing.max_line_amount: must be between 1 and "
+                                           "1000000000000 (units of the document's currency)\n")
+    assert cli("config", "set", "billing.max_document_amount", "5000000000").exit_code == 0
+    assert cli("config", "get", "billing.max_document_amount").stdout == "5000000000\n"

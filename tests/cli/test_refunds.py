@@ -366,3 +366,17 @@ def test_tempfail_stays_pending_and_reconcile_reports_partial(paid, gateway):
     no_command = paid("refunds", "reconcile")
     assert no_command.exit_code == 78
     assert "refunds.command is not set" in no_command.stderr
+
+
+def test_partial_refund_through_the_command_leaves_the_rest_refundable(paid, gateway):
+    """Recording the command's outcome counts the completed refund once (121.00 paid, 70.00 back)."""
+    r = paid("refunds", "create", "--invoice", "1", "--amount", "70", "--reason", "Downgrade", "-o", "json",
+             env=gateway.env())
+    assert r.exit_code == 0, r.stderr
+    body = r.json()
+    assert (body["status"], body["invoice_status"], body["remaining_cents"]) == ("completed", "partially_refunded",
+                                                                                 5100)
+    events = paid("audit", "list", "--action", "invoice.refund_status", "-o", "json").json()
+    assert [(e["after"]["status"], e["after"]["refunded_cents"]) for e in events] == [("partially_refunded", 7000)]
+    rest = paid("refunds", "create", "--invoice", "1", "--full", "--reason", "Rest", "-o", "json", env=gateway.env())
+    assert (rest.exit_code, rest.json()["amount_cents"], rest.json()["invoice_status"]) == (0, 5100, "refunded")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from sqlalchemy import text
 
@@ -182,3 +184,68 @@ def test_append_hashes_awkward_payloads_as_verify_does(db):
         rows = s.execute(text("SELECT before_json FROM audit_events WHERE action = 'test.awkward'")).scalars().all()
     assert report["ok"] is True, report
     assert rows and all("hunter2" not in r and "[redacted]" in r for r in rows)
+
+
+def _insert(db, table_name, **fixed):
+    """Insert one row through the live table (whatever revision it is at): every NOT NULL column gets
+    a value of its type, ``fixed`` the rest. Returns the id the database gave it."""
+    import sqlalchemy as sa
+
+    with db.engine.begin() as conn:
+        table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+        row = {}
+        for col in table.columns:
+            if col.name == "id" or col.nullable or col.name in fixed:
+                continue
+            kind = col.type.python_type
+            row[col.name] = (FIXED_NOW if kind is datetime else FIXED_NOW.date() if kind is date
+                             else False if kind is bool else 1 if kind is int else "{}" if col.type.__class__.__name__
+                             in ("Text", "TEXT") else "x")
+        result = conn.execute(table.insert().values(**row, **fixed).returning(table.c.id))
+        return result.scalar_one()
+
+
+def test_0006_keeps_the_data_and_ids_are_never_reused_after_it(empty_url):
+    """A ledger written at 0005 upgrades with every row kept; then no id is handed out twice."""
+    db = open_database(empty_url)
+    schema.upgrade(db, "0005")
+    _insert(db, "customers", email="a@acme.ro", name="Acme SRL", country="RO")
+    _insert(db, "document_series", code="INV")
+    docs = [_insert(db, "billing_documents", customer_id=1, series_id=1) for _ in range(3)]
+    for position, doc in enumerate(docs, start=1):
+        _insert(db, "document_lines", document_id=doc, position=position)
+    _insert(db, "payments", document_id=1)
+    assert docs == [1, 2, 3]
+    with db.engine.begin() as conn:  # the newest draft deleted: at 0005 SQLite would hand its id out again
+        conn.execute(text("DELETE FROM document_lines WHERE document_id = 3"))
+        conn.execute(text("DELETE FROM billing_documents WHERE id = 3"))
+    before = table_dump(empty_url)
+    schema.upgrade(db, "0006")
+    after = table_dump(empty_url)
+    after.pop("alembic_version"), before.pop("alembic_version")
+    after.pop("sqlite_sequence", None)
+    assert after == before
+    schema.upgrade(db)
+    assert schema.diff_against_models(db) == []
+    assert ledger_admin.check(db).ok
+    # PostgreSQL's identity starts where the serial sequence stopped (3 was handed out); SQLite had no
+    # record of the deleted 3, so it starts after the highest id left.
+    fourth = _insert(db, "billing_documents", customer_id=1, series_id=1)
+    assert fourth == (4 if db.url.get_backend_name() == "postgresql" else 3)
+    assert _insert(db, "document_lines", document_id=1, position=9) == fourth
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM billing_documents WHERE id = :id"), {"id": fourth})
+    assert _insert(db, "billing_documents", customer_id=1, series_id=1) == fourth + 1
+    db.engine.dispose()
+
+
+def test_db_check_names_a_table_whose_ids_can_be_reused(empty_url):
+    """A ledger that claims head but has 0005's tables: `db check` names every table left reusable."""
+    db = open_database(empty_url)
+    schema.upgrade(db, "0005")
+    with db.engine.connect() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": schema.head_revision()})
+        conn.commit()
+    diffs = schema.diff_against_models(db)
+    assert "ids reusable customers" in diffs and "ids reusable billing_documents" in diffs
+    db.engine.dispose()

@@ -18,9 +18,12 @@ def set_(
     rate: Annotated[str, typer.Argument(help="RON for one unit, e.g. 4.9750.")],
     day: Annotated[str, typer.Option("--date", help="Day the rate is for.", metavar="YYYY-MM-DD")],
     source: Annotated[str, typer.Option("--source", help="Who published it.")] = "BNR",
+    replace: Annotated[bool, typer.Option("--replace", help="Correct the rate already recorded for that day "
+                                          "(needs --reason; refused once a document froze it).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the rate is corrected (audited).")] = None,
     output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
 ) -> None:
-    """Record an exchange rate (the same rate again changes nothing).
+    """Record an exchange rate (the same rate again changes nothing; a day in the future is refused).
 
     Example: praho fx set EUR 4.9750 --date 2025-08-01 --source BNR
     """
@@ -30,7 +33,12 @@ def set_(
 
     app_ = o.app_of(ctx)
     out = app_.renderer(fx.FX_RATE, output, fields, json)
-    data = fx.FxInput(currency=currency, rate=parse_fx_rate(rate), day=parse_date(day, "--date"), source=source)
+    if reason is not None and not replace:
+        from praho_cli.result import ErrorCode, PrahoFailure
+
+        raise PrahoFailure.of(ErrorCode.INVALID, "--reason goes with --replace")
+    data = fx.FxInput(currency=currency, rate=parse_fx_rate(rate), day=parse_date(day, "--date"), source=source,
+                      replace_reason=(reason or "") if replace else None)
     sctx = app_.service_context()
     row = app_.transact(lambda s: fx.set_fx(s, sctx, data))
     out.one(row)

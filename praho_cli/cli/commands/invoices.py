@@ -33,10 +33,15 @@ def _kind(name: str) -> DocumentKind:
     return DocumentKind(name)
 
 
-def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, prefix: str) -> None:
-    """create, add-line, remove-line, delete, issue, show and list for one document kind."""
+def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, prefix: str, *,
+                            drafts: bool = True) -> None:
+    """create, add-line, remove-line, delete, issue, show and list for one document kind; without
+    ``drafts`` only show and list (credit notes: billing issues them, they have no drafts)."""
 
-    @noun.command("create", help=(f"Create a draft {kind_name} (no number until it is issued).\n\n"
+    def draft_verb(name: str, **kwargs: Any) -> Any:
+        return noun.command(name, **kwargs) if drafts else (lambda function: function)
+
+    @draft_verb("create", help=(f"Create a draft {kind_name} (no number until it is issued).\n\n"
                       f"Example: praho {plural} create --customer billing@acme.ro --line 'Hosting Pro|12|49.00'"))
     def create(
         ctx: typer.Context,
@@ -70,7 +75,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
                               event=f"{kind_name}.created", id=row["id"])
 
 
-    @noun.command("add-line", help=f"Add a line to a draft.\n\n"
+    @draft_verb("add-line", help=f"Add a line to a draft.\n\n"
                   f"Example: praho {plural} add-line 17 'Domain .ro|1|60,00|standard'")
     def add_line(
         ctx: typer.Context, document: Ref,
@@ -85,7 +90,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         out.one(app_.transact(lambda s: invoices.add_line(s, sctx, _kind(kind_name), document, line)))
 
 
-    @noun.command("remove-line", help=f"Remove a line from a draft.\n\nExample: praho {plural} remove-line 17 2")
+    @draft_verb("remove-line", help=f"Remove a line from a draft.\n\nExample: praho {plural} remove-line 17 2")
     def remove_line(
         ctx: typer.Context, document: Ref,
         position: Annotated[int, typer.Argument(help="Line number, from 1 (see show).")],
@@ -99,7 +104,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         out.one(app_.transact(lambda s: invoices.remove_line(s, sctx, _kind(kind_name), document, position)))
 
 
-    @noun.command("delete", help=f"Delete a draft (issued documents are never deleted).\n\n"
+    @draft_verb("delete", help=f"Delete a draft (issued documents are never deleted).\n\n"
                   f"Example: praho {plural} delete 17 --yes")
     def delete(ctx: typer.Context, document: Ref, yes: o.Yes = False, output: o.Output = None,
                json: o.Json = False, fields: o.Fields = None) -> None:
@@ -114,7 +119,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         app_.messages.success(f"Deleted draft {row['id']}", event=f"{kind_name}.deleted", id=row["id"])
 
 
-    @noun.command("issue", help=(f"Issue a draft: take its number, freeze rates, snapshots and totals.\n\n"
+    @draft_verb("issue", help=(f"Issue a draft: take its number, freeze rates, snapshots and totals.\n\n"
                      f"Example: praho {plural} issue 17 --idempotency-key issue-17"))
     def issue(ctx: typer.Context, document: Ref, idempotency_key: o.IdempotencyKey = None,
               output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
@@ -128,7 +133,8 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         app_.messages.success(f"Issued {row['number']}", event=f"{kind_name}.issued", number=row["number"])
 
 
-    @noun.command("show", help=(f"Show a {kind_name}: lines, VAT breakdown, payments, related documents.\n\n"
+    @noun.command("show", help=(f"Show a {kind_name.replace('_', ' ')}: lines, VAT breakdown, payments, related "
+                    "documents.\n\n"
                     f"Example: praho {plural} show {prefix}2026-000042 --json"))
     def show(ctx: typer.Context, document: Ref, output: o.Output = None, json: o.Json = False,
              fields: o.Fields = None) -> None:
@@ -140,7 +146,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
             out.one(invoices.show_document(session, _kind(kind_name), document).unwrap())
 
 
-    @noun.command("list", help=(f"List {plural} (streams: use -o jsonl for large ledgers).\n\n"
+    @noun.command("list", help=(f"List {plural.replace('-', ' ')} (streams: use -o jsonl for large ledgers).\n\n"
                      f"Example: praho {plural} list --status issued --due-to 2026-12-31 -o jsonl"))
     def list_(
         ctx: typer.Context,

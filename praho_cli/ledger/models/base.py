@@ -43,3 +43,17 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# Ids are never reused: a deleted row's id (the newest draft's, say) must not name another row in
+# the audit trail. SQLite needs AUTOINCREMENT for that (a plain INTEGER PRIMARY KEY takes max + 1),
+# PostgreSQL an identity column. Every table with a surrogate id uses both (migration 0006).
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
+def surrogate_id() -> Any:
+    """The ``id`` field of a table whose ids are never reused (pair it with ``NEVER_REUSED``)."""
+    from sqlalchemy import Identity
+    from sqlmodel import Field
+
+    return Field(default=None, primary_key=True, sa_column_args=[Identity()])

@@ -14,13 +14,14 @@ from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Tex
 from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class DocumentSeries(SQLModel, table=True):
     __tablename__ = "document_series"
+    __table_args__ = NEVER_REUSED
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     code: str = Field(max_length=16, unique=True)
     kind: str = Field(max_length=20)  # invoice | proforma | credit_note
     template: str = Field(max_length=100)
@@ -45,9 +46,9 @@ class SeriesCounter(SQLModel, table=True):
 
 class VatRateRow(SQLModel, table=True):
     __tablename__ = "vat_rates"
-    __table_args__ = (UniqueConstraint("country", "category", "valid_from"),)
+    __table_args__ = (UniqueConstraint("country", "category", "valid_from"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     country: str = Field(max_length=2)
     category: str = Field(max_length=20)
     rate: str = Field(max_length=10)  # a Decimal percent as text: exact on both backends
@@ -58,9 +59,9 @@ class VatRateRow(SQLModel, table=True):
 
 class FxRateRow(SQLModel, table=True):
     __tablename__ = "fx_rates"
-    __table_args__ = (UniqueConstraint("currency", "day"),)
+    __table_args__ = (UniqueConstraint("currency", "day"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     currency: str = Field(max_length=3)
     day: date = Field(sa_column=Column(Date, nullable=False))
     rate: str = Field(max_length=20)  # RON per unit, Decimal as text
@@ -77,9 +78,10 @@ class BillingDocument(SQLModel, table=True):
         UniqueConstraint("proforma_id"),
         Index("ix_billing_documents_kind_status_due", "kind", "status", "due_date"),
         Index("ix_billing_documents_customer_id", "customer_id"),
+        NEVER_REUSED,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     kind: str = Field(max_length=20)
     status: str = Field(max_length=20)
     series_id: int = Field(sa_column=Column(Integer, ForeignKey("document_series.id"), nullable=False))
@@ -134,9 +136,9 @@ _DOCUMENT_COLUMNS = frozenset(BillingDocument.__table__.columns.keys())  # type:
 
 class DocumentLine(SQLModel, table=True):
     __tablename__ = "document_lines"
-    __table_args__ = (UniqueConstraint("document_id", "position"),)
+    __table_args__ = (UniqueConstraint("document_id", "position"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     document_id: int = Field(
         sa_column=Column(Integer, ForeignKey("billing_documents.id", ondelete="CASCADE"), nullable=False)
     )
@@ -152,8 +154,9 @@ class DocumentLine(SQLModel, table=True):
 
 class Payment(SQLModel, table=True):
     __tablename__ = "payments"
+    __table_args__ = NEVER_REUSED
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     document_id: int = Field(
         sa_column=Column(Integer, ForeignKey("billing_documents.id"), nullable=False, index=True)
     )
@@ -163,3 +166,6 @@ class Payment(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=200)
     paid_at: date = Field(sa_column=Column(Date, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # A mistyped payment is voided, never deleted: it stays listed, stops counting as paid.
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    void_reason: str | None = Field(default=None, max_length=400)

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
+    __table_args__ = NEVER_REUSED
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     ts: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     actor: str = Field(max_length=200)

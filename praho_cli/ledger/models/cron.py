@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class CronRun(SQLModel, table=True):
     __tablename__ = "cron_runs"
-    __table_args__ = (UniqueConstraint("run_id"), Index("ix_cron_runs_status", "status"))
+    __table_args__ = (UniqueConstraint("run_id"), Index("ix_cron_runs_status", "status"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     run_id: str = Field(max_length=32)
     # running | succeeded | failed | interrupted (a later run found it running without its lock)
     status: str = Field(max_length=12)
@@ -33,9 +33,10 @@ class CronTaskRun(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("cron_run_id", "task"),
         Index("ix_cron_task_runs_task_status", "task", "status"),
+        NEVER_REUSED,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     cron_run_id: int = Field(sa_column=Column(Integer, ForeignKey("cron_runs.id"), nullable=False))
     task: str = Field(max_length=30)
     status: str = Field(max_length=12)  # running | succeeded | failed | interrupted
@@ -50,9 +51,9 @@ class DunningAction(SQLModel, table=True):
     a rerun (or a run after a crash) a no-op for the actions already taken."""
 
     __tablename__ = "dunning_actions"
-    __table_args__ = (UniqueConstraint("invoice_id", "kind"),)
+    __table_args__ = (UniqueConstraint("invoice_id", "kind"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     invoice_id: int = Field(sa_column=Column(Integer, ForeignKey("billing_documents.id"), nullable=False))
     customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id"), nullable=False, index=True))
     kind: str = Field(max_length=12)  # reminder | suspension | unsuspension
@@ -68,9 +69,9 @@ class DunningAccountAction(SQLModel, table=True):
     """An account suspended (or unsuspended) by a dunning action, recorded before the remote call."""
 
     __tablename__ = "dunning_account_actions"
-    __table_args__ = (UniqueConstraint("action_id", "account_id"),)
+    __table_args__ = (UniqueConstraint("action_id", "account_id"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     action_id: int = Field(sa_column=Column(Integer, ForeignKey("dunning_actions.id"), nullable=False))
     # No foreign key: `accounts delete` may remove the account; the record of what dunning did stays.
     account_id: int = Field(sa_column=Column(Integer, nullable=False, index=True))

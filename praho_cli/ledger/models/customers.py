@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("email"),)
+    __table_args__ = (UniqueConstraint("email"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     kind: str = Field(max_length=20)  # company | individual
     name: str = Field(max_length=200, index=True)
     email: str = Field(max_length=254)  # stored lower-case

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class DriftRecord(SQLModel, table=True):
@@ -18,9 +18,10 @@ class DriftRecord(SQLModel, table=True):
         # (NULLs are distinct on SQLite and PostgreSQL, so closed records never collide).
         UniqueConstraint("open_key"),
         Index("ix_drift_records_status_kind", "status", "kind"),
+        NEVER_REUSED,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     kind: str = Field(max_length=30)
     domain: str | None = Field(default=None, max_length=253, index=True)
     server: str = Field(max_length=63)

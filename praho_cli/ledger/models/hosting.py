@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class Server(SQLModel, table=True):
     __tablename__ = "servers"
-    __table_args__ = (UniqueConstraint("name"),)
+    __table_args__ = (UniqueConstraint("name"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     name: str = Field(max_length=63)
     kind: str = Field(max_length=10)  # http | ssh
     url: str | None = Field(default=None, max_length=500)
@@ -63,9 +63,9 @@ class Server(SQLModel, table=True):
 
 class HostingAccount(SQLModel, table=True):
     __tablename__ = "hosting_accounts"
-    __table_args__ = (UniqueConstraint("domain"), UniqueConstraint("username"))
+    __table_args__ = (UniqueConstraint("domain"), UniqueConstraint("username"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     domain: str = Field(max_length=253)  # lower-case punycode
     domain_unicode: str = Field(max_length=253)
     customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id"), nullable=False, index=True))
@@ -89,9 +89,9 @@ class HostingAccount(SQLModel, table=True):
 
 class ProvisioningJob(SQLModel, table=True):
     __tablename__ = "provisioning_jobs"
-    __table_args__ = (UniqueConstraint("attempt_id"),)
+    __table_args__ = (UniqueConstraint("attempt_id"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     attempt_id: str = Field(max_length=32)
     kind: str = Field(max_length=20)  # create
     domain: str = Field(max_length=253, index=True)

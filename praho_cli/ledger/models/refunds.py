@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from praho_cli.ledger.models.base import UTCDateTime
+from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
 
 
 class Refund(SQLModel, table=True):
@@ -25,9 +25,10 @@ class Refund(SQLModel, table=True):
         UniqueConstraint("credit_note_id"),
         Index("ix_refunds_invoice_id_status", "invoice_id", "status"),
         Index("ix_refunds_status_claimed_until", "status", "claimed_until"),
+        NEVER_REUSED,
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     invoice_id: int = Field(sa_column=Column(Integer, ForeignKey("billing_documents.id"), nullable=False))
     customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customers.id"), nullable=False, index=True))
     kind: str = Field(max_length=10)  # full | partial
@@ -55,9 +56,9 @@ class RefundAllocation(SQLModel, table=True):
     """The part of one refund that gives back one payment (newest payments are given back first)."""
 
     __tablename__ = "refund_allocations"
-    __table_args__ = (UniqueConstraint("refund_id", "payment_id"),)
+    __table_args__ = (UniqueConstraint("refund_id", "payment_id"), NEVER_REUSED)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = surrogate_id()
     refund_id: int = Field(sa_column=Column(Integer, ForeignKey("refunds.id"), nullable=False))
     payment_id: int = Field(sa_column=Column(Integer, ForeignKey("payments.id"), nullable=False, index=True))
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
