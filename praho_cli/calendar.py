@@ -8,8 +8,9 @@ cron run, a ``--issued-from`` filter — is the calendar date in the business's 
 else turns a timestamp into a date.
 
 The clock itself comes from the process (``datetime.now(UTC)``), or from ``PRAHO_NOW``: an ISO 8601
-instant with an offset from which the clock starts and runs on at normal speed. Tests give every
-process they start the same fixed instant this way; an operator can replay a day with it.
+instant with an offset from which the clock starts and runs on at normal speed (``INSTANT@UNIX_TIME``
+anchors it, so that several processes share one timeline). Tests give every process they start the
+same anchored instant this way; an operator can replay a day with it.
 """
 
 from __future__ import annotations
@@ -69,14 +70,15 @@ def utc_now() -> datetime:
 
 
 class _StartedClock:
-    """A clock that reads ``start`` at construction and runs on with the process's monotonic time."""
+    """A clock that reads ``start`` at the moment ``anchor`` (the system's time.time(), by default
+    this clock's creation) and runs on at the system clock's pace from there."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, anchor: float | None = None) -> None:
         self.start = start
-        self._origin = time.monotonic()
+        self._anchor = time.time() if anchor is None else anchor
 
     def __call__(self) -> datetime:
-        return self.start + timedelta(seconds=time.monotonic() - self._origin)
+        return self.start + timedelta(seconds=time.time() - self._anchor)
 
 
 class _BadClock:
@@ -88,12 +90,18 @@ class _BadClock:
 
 
 def clock_from_environ(environ: Mapping[str, str]) -> Callable[[], datetime]:
-    """The process's clock: UTC now, or one started at ``PRAHO_NOW`` when it is set."""
+    """The process's clock: UTC now, or one started at ``PRAHO_NOW`` when it is set.
+
+    ``PRAHO_NOW=INSTANT`` starts the clock at INSTANT when the process starts.
+    ``PRAHO_NOW=INSTANT@EPOCH`` says INSTANT was the time at the Unix time EPOCH: every process given
+    the same value shares one timeline (a test suite's processes can be compared with each other)."""
     text = environ.get(NOW_VARIABLE, "").strip()
     if not text:
         return utc_now
+    instant, _, epoch = text.partition("@")
     try:
-        return _StartedClock(parse_instant(text))
+        anchor = float(epoch) if epoch else None
+        return _StartedClock(parse_instant(instant), anchor)
     except ValueError as exc:
         return _BadClock(f"{NOW_VARIABLE}: {text!r} is not an ISO 8601 instant with an offset "
-                         f"(2026-11-26T10:00:00Z): {exc}")
+                         f"(2026-11-26T10:00:00Z, optionally @UNIX_TIME): {exc}")

@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,11 +25,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXED_NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
 # Every process a test starts runs on the same clock as the in-process CLI: praho starts its clock
-# at PRAHO_NOW (praho_cli/calendar.py). It is set in this process's environment before any test, so
-# every spawning helper, and every child that inherits the environment, gets it; Cli.env() carries
-# it too, for tests that build a child's environment from the CLI's.
-PROCESS_CLOCK = {"PRAHO_NOW": FIXED_NOW.isoformat().replace("+00:00", "Z")}
-os.environ.update(PROCESS_CLOCK)
+# at PRAHO_NOW (praho_cli/calendar.py). Each test sets it in this process's environment, anchored at
+# the test's start (FIXED_NOW was "now" then), so every spawning helper and every child that inherits
+# the environment gets it, and the processes of one test share one timeline. Cli.env() carries it too.
+_FIXED_TEXT = FIXED_NOW.isoformat().replace("+00:00", "Z")
+
+
+def process_clock() -> dict[str, str]:
+    return {"PRAHO_NOW": os.environ.get("PRAHO_NOW") or _FIXED_TEXT}
+
+
+os.environ["PRAHO_NOW"] = f"{_FIXED_TEXT}@{time.time():.6f}"
+
+
+@pytest.fixture(autouse=True)
+def _process_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRAHO_NOW", f"{_FIXED_TEXT}@{time.time():.6f}")
 # Every ledger the tests bill from has a seller: praho refuses to issue a document without one.
 SELLER_ENV = {"PRAHO_SELLER_NAME": "Praho Test SRL", "PRAHO_SELLER_VAT_ID": "RO18547290",
               "PRAHO_SELLER_ADDRESS": "Str. Testului 1, Cluj-Napoca"}
@@ -198,7 +210,7 @@ class Cli:
             "PATH": os.environ.get("PATH", ""),
             "PRAHO_ACTOR": "tester",
             **SELLER_ENV,
-            **PROCESS_CLOCK,
+            **process_clock(),
         }
         if self.database_url:
             env["PRAHO_DATABASE_URL"] = self.database_url

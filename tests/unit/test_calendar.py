@@ -59,9 +59,12 @@ def test_praho_now_starts_a_running_clock() -> None:
     assert datetime(2026, 12, 31, 22, 30, tzinfo=UTC) <= first < datetime(2026, 12, 31, 22, 31, tzinfo=UTC)
     time.sleep(0.01)
     assert clock() > first  # it runs on: leases and timeouts still see time pass
+    anchored = calendar.clock_from_environ({"PRAHO_NOW": f"2026-11-26T10:00:00Z@{time.time() - 60}"})
+    assert datetime(2026, 11, 26, 10, 1, tzinfo=UTC) <= anchored() < datetime(2026, 11, 26, 10, 1, 5, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2026-11-26T10:00:00", "2026-13-01T00:00:00Z"])
+@pytest.mark.parametrize("value", ["yesterday", "2026-11-26T10:00:00", "2026-13-01T00:00:00Z",
+                                   "2026-11-26T10:00:00Z@soon"])
 def test_a_bad_praho_now_fails_when_read(value: str) -> None:
     clock = calendar.clock_from_environ({"PRAHO_NOW": value})
     with pytest.raises(PrahoFailure) as caught:
