@@ -118,3 +118,13 @@ def test_a_larger_fleet_over_http_with_a_narrow_pool_finds_the_same_as_a_wide_on
     assert sorted(d for kind, d, _s in wide if kind == "missing_in_ledger") == sorted(
         f"{p}-{n}.ro" for n in BIG if n != "vm05" for p in ("a", "b"))
 
+
+def test_an_empty_server_is_read_as_empty_not_unreachable(cli_any: Any, tmp_path: Path) -> None:
+    # A real Virtualmin 8.1.0 with no domains answers simple-multiline with "output" : null
+    # (http_list-domains_simple-multiline_empty.json); the simulator answers the same.
+    env = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_VIRTUALMIN_TIMEOUT_SECONDS": "5"}
+    with serve_many(["vm1"], tmp_path / "sim", password=PASSWORD) as sims:
+        assert cli_any("servers", "add", "vm1", "--url", sims["vm1"].url, env=env).exit_code == 0
+        r = cli_any("drift", "scan", "--exit-code", "-o", "json", env=env)
+    assert (r.exit_code, r.json()) == (0, []), r.stderr
+    assert r.stderr == "✓ Scanned 1 server(s): 0 drift(s), 0 new, 0 closed\n"
