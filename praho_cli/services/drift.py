@@ -471,6 +471,9 @@ def _plan_push(item: _Item, account: HostingAccount | None, recreate: bool) -> _
     if account.pending_op:
         return f"{item.domain}: {account.pending_op} is in progress; retry when it finishes"
     if item.kind == "status_mismatch":
+        if account.status == "error":
+            return (f"{item.domain} is an account whose create failed in the ledger: adopt the domain (--adopt) "
+                    "or delete it explicitly; drift never deletes a domain")
         if account.status == "active":
             return _Plan(f"enable {item.domain} on {item.server}", account.id, "enable")
         return _Plan(f"disable {item.domain} on {item.server}", account.id, "disable", account.suspend_reason)
@@ -606,6 +609,11 @@ def _adopt(session: Session, ctx: ServiceContext, item: _Item, plan: _Plan, now:
     elif plan.op == "adopt_status":
         values.update(status=plan.value,
                       suspend_reason="adopted from Virtualmin (disabled there)" if plan.value == "suspended" else None)
+        if account.status == "error":
+            # a create recorded as failed released its slot: the domain it left takes one again
+            values["error_reason"] = None
+            if not account.holds_slot:
+                values["holds_slot"] = server_repo.reserve_slot(session, account.server_id)
     elif plan.op == "adopt_plan":
         values["plan"] = plan.value
     elif plan.op == "adopt_owner":

@@ -71,6 +71,10 @@ CASES = [
     ("on a down server and on another: server_mismatch is not judged", [acct("a.ro")],
      [DOWN, read("vm2", vm("a.ro"))], [("unreachable", None, "vm1")]),
     ("error accounts are not expected on their server", [acct("a.ro", status="error")], [read("vm1")], []),
+    ("an error account whose domain exists is a status_mismatch", [acct("a.ro", status="error")],
+     [read("vm1", vm("a.ro"))], [("status_mismatch", "a.ro", "vm1")]),
+    ("also when that domain is disabled", [acct("a.ro", status="error")],
+     [read("vm1", vm("a.ro", disabled=True))], [("status_mismatch", "a.ro", "vm1")]),
     ("sorted by server then domain", [acct("b.ro"), acct("a.ro", server="vm2")], [read("vm1"), read("vm2")],
      [("missing_in_virtualmin", "b.ro", "vm1"), ("missing_in_virtualmin", "a.ro", "vm2")]),
 ]
