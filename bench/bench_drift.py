@@ -1,17 +1,19 @@
-"""Benchmark: `praho drift scan` over 50 simulated servers x 200 domains, 100 ms latency per call.
+"""Benchmark: `praho drift scan` as a process over 50 simulated servers x 200 domains, 100 ms latency.
 
-    python bench/bench_drift.py [--servers 50] [--domains 200] [--latency 0.1] [--runs 3] [--write]
+    python bench/bench_drift.py [--servers 50] [--domains 200] [--latency 0.1] [--runs 5]
+                                [--compare DIR] [--write]
 
 The simulated servers run in a separate process (as real servers are other machines), each on its
-own loopback port with a 100 ms latency fault on every call. The ledger (SQLite) holds exactly the
-accounts the servers host, so a scan finds no drift and records nothing but its audit event.
+own loopback port, answering after the latency. The ledger (SQLite) holds exactly the accounts the
+servers host, so a scan finds no drift and records nothing but its audit event.
 
-It times the real command in-process (``praho drift scan -o jsonl`` through ``cli.main.run``):
-(a) a fleet of one server with its own ledger of 200 accounts, (b) the whole fleet with a ledger of
-servers x domains accounts, at the default parallelism (drift.parallel), and reports the medians
-and their ratio (target: at most 1.5x). Memory: tracemalloc's peak during a scan of 1, 10, ... servers,
-per server. Then the client CPU of one reply (envelope, domain states), to explain the figures.
-``--write`` replaces the "## Drift (issue 7)" section of docs/benchmarks.md.
+Each scan is the whole command as cron or a shell runs it: a fresh ``python -m praho_cli drift scan``
+process, start-up included. It is timed over fleets of 1, 10, ``--servers`` and twice the default
+parallelism (drift.parallel) servers, with the median wall time of ``--runs`` runs, the ratio to one
+server (target: at most 1.3x at ``--servers``), the CPU time and the peak RSS of the process (target:
+flat as servers grow). ``--compare DIR`` also runs another checkout's code (its ``praho_cli`` first
+on ``PYTHONPATH``) against the same fleets, the runs of both interleaved, so the two are measured
+side by side. ``--write`` replaces the "Drift scan" section of docs/benchmarks.md (this checkout only).
 
 Each replayed server answers only the request the scan really sends (captured from the client call
 drift makes, VirtualminClient.list_domain_states); any other request gets HTTP 400 and fails the run.
@@ -20,7 +22,6 @@ drift makes, VirtualminClient.list_domain_states); any other request gets HTTP 4
 from __future__ import annotations
 
 import argparse
-import io
 import multiprocessing
 import os
 import statistics
@@ -28,10 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -135,44 +135,31 @@ def _ledger(url: str, urls: dict[str, str], domains: int) -> None:
     db.engine.dispose()
 
 
-def _scan(url: str, names: list[str], home: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process's threads and of the worker processes it forked) of
-    one whole `drift scan` command."""
-    from praho_cli.cli.main import run
-    from praho_cli.output.streams import Environment
+class Sample(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # seconds, user + system
+    rss: int  # peak resident set, KiB
 
-    environ = {"PRAHO_DATABASE_URL": url, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-               "XDG_DATA_HOME": str(home / "data"), "PRAHO_ACTOR": "bench"}
+
+def _scan_process(tree: Path, url: str, names: list[str], home: Path, work: Path) -> Sample:
+    """One `praho drift scan` run as its own process with ``tree``'s code: its wall time, and from
+    wait4 its CPU time and peak RSS (with any process it started and waited for)."""
+    environ = {**os.environ, "PYTHONPATH": str(tree), "PRAHO_DATABASE_URL": url, "HOME": str(home),
+               "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+               "PRAHO_ACTOR": "bench"}
     environ |= {f"PRAHO_SERVERS_{n.upper()}_PASSWORD": PASSWORD for n in names}
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(stdin=io.StringIO(), stdout=out, stderr=err, environ=environ, stdin_isatty=False,
-                      stdout_isatty=False, stderr_isatty=False)
-    before = os.times()
-    start = time.perf_counter()
-    code = run(["drift", "scan", "--exit-code", "-o", "jsonl"], env)
-    elapsed = time.perf_counter() - start
-    after = os.times()
-    # this process's threads and the worker processes the scan forked (reaped before it returns; the
-    # simulated fleet's process is not reaped until the end, so it is not counted)
-    cpu_used = sum(after[i] - before[i] for i in range(4))
-    if code != 0 or out.getvalue():
-        raise SystemExit(f"scan failed ({code}): {err.getvalue()[:500]} {out.getvalue()[:500]}")
-    return elapsed, cpu_used
-
-
-def _scan_process(url: str, names: list[str], home: Path) -> float:
-    """Wall seconds of `praho drift scan` run as its own process, as cron or a shell runs it
-    (interpreter start-up and imports included)."""
-    environ = {**os.environ, "PRAHO_DATABASE_URL": url, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-               "XDG_DATA_HOME": str(home / "data"), "PRAHO_ACTOR": "bench"}
-    environ |= {f"PRAHO_SERVERS_{n.upper()}_PASSWORD": PASSWORD for n in names}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "praho_cli", "drift", "scan", "--exit-code", "-o", "jsonl"],
-                          env=environ, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0 or done.stdout:
-        raise SystemExit(f"scan process failed ({done.returncode}): {done.stderr[:500]}")
-    return elapsed
+    with tempfile.TemporaryFile(dir=work) as out, tempfile.TemporaryFile(dir=work) as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "praho_cli", "drift", "scan", "--exit-code", "-o", "jsonl"],
+                                env=environ, cwd=work, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0 or out.read():
+            raise SystemExit(f"scan process of {tree} failed ({proc.returncode}): {err.read()[:500]!r}")
+    return Sample(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
 FLEET_START_TIMEOUT = 120.0
@@ -197,26 +184,6 @@ def _wait_for_fleet(parent: Any, proc: multiprocessing.Process, timeout: float |
         raise SystemExit(f"the simulated fleet's process closed its pipe (exit code {proc.exitcode})") from None
 
 
-def start_fleet(work: Path, tag: str, servers: int, domains: int, latency: float
-                ) -> tuple[multiprocessing.Process, Any, str, list[str]]:
-    """A simulated fleet of ``servers`` (its process and the pipe that stops it) and a SQLite ledger
-    holding exactly their accounts: (process, pipe, ledger URL, server names). The caller stops the
-    fleet with stop_fleet."""
-    names = [f"vm{i:02d}" for i in range(1, servers + 1)]
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.Process(target=_serve_fleet, args=(str(work / f"sim-{tag}"), names, domains, latency,
-                                                              child), daemon=True)
-    proc.start()
-    try:
-        urls = _wait_for_fleet(parent, proc)
-        url = f"sqlite:///{work / f'ledger-{tag}.db'}"
-        _ledger(url, urls, domains)
-    except BaseException:
-        stop_fleet(proc, parent)
-        raise
-    return proc, parent, url, names
-
-
 def stop_fleet(proc: multiprocessing.Process, parent: Any) -> None:
     if proc.is_alive():
         parent.send("stop")
@@ -225,61 +192,39 @@ def stop_fleet(proc: multiprocessing.Process, parent: Any) -> None:
         proc.kill()
 
 
-def measure(servers: int, domains: int, latency: float, runs: int, work: Path, tag: str,
-            memory: bool = False) -> tuple[float, float, tuple[int, int], float]:
-    proc, parent, url, names = start_fleet(work, tag, servers, domains, latency)
+def _ledgers(work: Path, urls: dict[str, str], sizes: list[int], domains: int) -> dict[int, tuple[str, list[str]]]:
+    """A SQLite ledger per fleet size holding the first ``size`` servers and their accounts."""
+    names = sorted(urls)
+    ledgers = {}
+    for size in sizes:
+        url = f"sqlite:///{work / f'ledger-{size}.db'}"
+        _ledger(url, {n: urls[n] for n in names[:size]}, domains)
+        ledgers[size] = (url, names[:size])
+    return ledgers
+
+
+def measure(trees: dict[str, Path], sizes: list[int], domains: int, latency: float, runs: int,
+            work: Path) -> dict[tuple[str, int], list[Sample]]:
+    """Samples per (tree, fleet size); every run goes once through every size and tree, so a host that
+    slows down during the benchmark weighs on all of them alike."""
+    names = [f"vm{i:02d}" for i in range(1, max(sizes) + 1)]
+    parent, child = multiprocessing.Pipe()
+    proc = multiprocessing.Process(target=_serve_fleet, args=(str(work / "sim"), names, domains, latency, child),
+                                   daemon=True)
+    proc.start()
+    samples: dict[tuple[str, int], list[Sample]] = {(t, n): [] for t in trees for n in sizes}
     try:
-        _scan(url, names, work / f"home-{tag}")  # warm-up: imports, connections
-        samples = [_scan(url, names, work / f"home-{tag}") for _ in range(runs)]
-        process = statistics.median(_scan_process(url, names, work / f"home-{tag}") for _ in range(runs))
-        peak: tuple[int, int] = (0, 0)
-        if memory:
-            peak = (_peak(url, names, work / f"home-{tag}", workers=True),
-                    _peak(url, names, work / f"home-{tag}", workers=False))
-        return (statistics.median(w for w, _c in samples), statistics.median(c for _w, c in samples), peak,
-                process)
+        ledgers = _ledgers(work, _wait_for_fleet(parent, proc), sizes, domains)
+        for run in range(runs + 1):  # the first run warms the file cache and the fleet's connections
+            for size in sizes:
+                url, fleet = ledgers[size]
+                for label, tree in trees.items():
+                    sample = _scan_process(tree, url, fleet, work / f"home-{label}-{size}", work)
+                    if run:
+                        samples[(label, size)].append(sample)
     finally:
         stop_fleet(proc, parent)
-
-
-def _peak(url: str, names: list[str], home: Path, *, workers: bool) -> int:
-    """tracemalloc's peak during one scan in this process. With ``workers`` the scan runs as it does by
-    default (a large fleet's replies are then held by its worker processes, which tracemalloc here does
-    not see); without, every read stays in this process's threads, so the figure holds every reply."""
-    from praho_cli.services import drift
-
-    real = drift._worker_count
-    if not workers:
-        drift._worker_count = lambda *_args: 0  # type: ignore[assignment]
-    try:
-        tracemalloc.start()
-        _scan(url, names, home)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-        drift._worker_count = real  # type: ignore[assignment]
-
-
-def _reply_costs(work: Path, domains: int, repeat: int = 50) -> tuple[float, float, int]:
-    """CPU of the client's two steps on one captured reply, medians in seconds: interpreting the HTTP
-    reply (the JSON envelope, as the transport does) and picking the domain states out of its text
-    (as the client does); and the reply's size in bytes."""
-    from praho_cli.virtualmin.envelope import interpret_http
-    from praho_cli.virtualmin.records import parse_domain_states
-
-    _request, status, headers, body = _capture(str(work / "sim-costs"), domains)
-    text = body.decode("utf-8")
-    lowered = {k.lower(): v for k, v in headers}
-    decode, parse = [], []
-    for _ in range(repeat):
-        start = time.process_time()
-        reply = interpret_http("vm01", "list-domains", status, lowered, text, mutating=False)
-        middle = time.process_time()
-        states = parse_domain_states(reply.output)
-        decode.append(middle - start)
-        parse.append(time.process_time() - middle)
-    assert len(states) == domains
-    return statistics.median(decode), statistics.median(parse), len(body)
+    return samples
 
 
 def main() -> None:
@@ -287,108 +232,55 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=50)
     parser.add_argument("--domains", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="another checkout to measure beside this one")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     from praho_cli.config.schema import SETTINGS
 
     parallel = next(s.default for s in SETTINGS if s.key == "drift.parallel")
+    sizes = sorted({1, 10, args.servers, 2 * parallel})
+    trees = {"this checkout": ROOT}
+    if args.compare is not None:
+        trees = {"compared": args.compare.resolve(), **trees}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        one, one_cpu, _, one_process = measure(1, args.domains, args.latency, args.runs, work, "one")
-        fleet, fleet_cpu, _, fleet_process = measure(args.servers, args.domains, args.latency, args.runs, work,
-                                                     "fleet")
-        # one size past the parallelism shows where the peak stops growing with the fleet
-        sizes = sorted({1, 10, args.servers, max(args.servers, parallel) * 2})
-        peaks = {n: measure(n, args.domains, args.latency, 1, work, f"mem{n}", memory=True)[2] for n in sizes}
-        decode, parse, reply_bytes = _reply_costs(work, args.domains)
+        samples = measure(trees, sizes, args.domains, args.latency, args.runs, Path(tmp))
     load_after = os.getloadavg()[0]
-    big, bigger = sorted(peaks)[-2:]
-    slope = (peaks[bigger][1] - peaks[big][1]) / (bigger - big)
-    from praho_cli.services import drift
 
-    workers = (min(drift._usable_cpus(), drift._MAX_WORKERS, args.servers // drift._SERVERS_PER_WORKER)
-               if sys.platform.startswith("linux") and drift._usable_cpus() > 1
-               and args.servers >= 2 * drift._SERVERS_PER_WORKER else 0)
-    ratio = fleet / one
-    extra_cpu = (fleet_cpu - one_cpu) / max(1, args.servers - 1)
-    latency_ms = int(args.latency * 1000)
+    def med(label: str, size: int, field: str) -> float:
+        return statistics.median(getattr(s, field) for s in samples[(label, size)])
+
+    latency_ms = round(args.latency * 1000)
+    head = "| servers | domains |"
+    rule = "|---:|---:|"
+    for label in trees:
+        tag = f" ({label})" if len(trees) > 1 else ""
+        head += f" wall time{tag} | / 1 server{tag} | CPU time{tag} | peak RSS{tag} |"
+        rule += "---:|---:|---:|---:|"
     lines = [
-        f"`drift scan` of simulated servers with {args.domains} domains each and {latency_ms} ms "
-        f"latency on every call (servers in another process, loopback HTTP, each replaying the simulator's "
-        f"reply to exactly the request the scan sends; SQLite ledger holding exactly those accounts, so no "
-        f"drift); median of {args.runs} runs of the whole command, default parallelism "
-        f"(drift.parallel = {parallel}). Load average (1 min) {load_before:.2f} before, {load_after:.2f} after.",
+        f"`python bench/bench_drift.py` — `praho drift scan --exit-code` run as a process (start-up "
+        f"included) over simulated servers of {args.domains} domains each, every reply {latency_ms} ms "
+        f"after its request (loopback HTTP, the servers in another process); SQLite ledger holding exactly "
+        f"those accounts, so no drift. Default parallelism (drift.parallel = {parallel}); medians of "
+        f"{args.runs} runs, interleaved. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after.",
         "",
-        "| scan | wall time | CPU time (all threads and worker processes) |",
-        "|---|---|---|",
-        f"| 1 server ({args.domains} domains) | {one * 1000:.0f} ms | {one_cpu * 1000:.0f} ms |",
-        f"| {args.servers} servers ({args.servers * args.domains} domains) | {fleet * 1000:.0f} ms | "
-        f"{fleet_cpu * 1000:.0f} ms |",
-        f"| ratio | **{ratio:.2f}x** (target <= 1.5x) | {fleet_cpu / one_cpu:.1f}x |",
-        "",
-        "The table times the command inside an interpreter that has already imported praho (the scan's own "
-        "work, the strict reading of the target). Run as a process, as cron or a shell runs it, each scan "
-        "also pays the interpreter's start-up and imports:",
-        "",
-        "| `praho drift scan` as a process | wall time |",
-        "|---|---|",
-        f"| 1 server | {one_process * 1000:.0f} ms |",
-        f"| {args.servers} servers | {fleet_process * 1000:.0f} ms |",
-        f"| ratio | {fleet_process / one_process:.2f}x |",
-        "",
-        "Peak Python memory during a scan (tracemalloc, client side): with every read in the scan's own "
-        "threads (all replies in this process), and as the scan runs by default (from "
-        f"{2 * drift._SERVERS_PER_WORKER} servers on, the replies are held by its worker processes, which this "
-        "figure leaves out: it is the scan process's own share):",
-        "",
-        "| servers | domains | peak, reads in threads | per server | peak of the scan process, default |",
-        "|---|---|---|---|---|",
+        head,
+        rule,
     ]
-    for n, (default_peak, threads_peak) in peaks.items():
-        lines.append(f"| {n} | {n * args.domains} | {threads_peak / 1024:.0f} KiB | "
-                     f"{threads_peak / 1024 / n:.0f} KiB | {default_peak / 1024:.0f} KiB |")
-    verdict = ("**The target is met" if ratio <= 1.5 else "**The target is not met") + \
-        f" on this machine ({os.cpu_count()} cores): {ratio:.2f}x.**"
-    lines += [
-        "",
-        f"{verdict} (As a process: {fleet_process / one_process:.2f}x; the strict, in-process figure "
-        f"is the one held against the target; what it would take: docs/drift.md, \"The fleet-scan "
-        f"target\", and `bench/bench_drift_paths.py`.) Each server is read with the lean "
-        f"`list-domains --simple-multiline` request "
-        f"(`simple-multiline=` without `multiline=`; the text comes back in the envelope's `output`) and only "
-        f"the lines drift compares are picked out of it. A {args.domains}-domain reply is "
-        f"{reply_bytes / 1024:.0f} KiB; on the client it costs {decode * 1000:.2f} ms of CPU to interpret "
-        f"(the JSON envelope) and {parse * 1000:.2f} ms to turn into domain states. Each extra server adds "
-        f"{extra_cpu * 1000:.1f} ms of CPU to the whole scan: those two steps, the HTTP exchange (httpx), "
-        f"the thread hand-offs, the worker processes' start and its share of the ledger rows and the "
-        f"comparison.",
-        "",
-        f"The {args.servers} servers are read by {workers or 'no'} forked worker process(es)"
-        f"{' (one per CPU)' if workers else ''}, each with its own threads and interpreter lock, while the "
-        f"scan process reads the ledger; each worker sends back plain tuples of the top-level domains, server "
-        f"by server. What is left above one server's time is the client CPU of the replies: the reads are in "
-        f"flight together and all their replies arrive in one wave after the {latency_ms} ms, so within a "
-        f"worker their client work runs one reply after another under its interpreter lock (about 4 ms a "
-        f"reply there: the HTTP exchange, the envelope and the line scan, plus the threads handing the lock "
-        f"to each other), and the {os.cpu_count()} cores bound how much of it overlaps; then come the "
-        f"comparison of {args.servers * args.domains} accounts and the write of the scan's result. The "
-        f"network waits overlap completely. On real servers, where one `list-domains` takes 0.2-0.5 s "
-        f"and replies do not all land at the same instant, the same client work is a smaller share of the "
-        f"wall time, and `--simple-multiline` spares each server its per-domain quota and PHP lookups.",
-        "",
-        f"Memory is bounded by the parallelism, not the fleet: at most drift.parallel replies are in flight "
-        f"and each is dropped as soon as its domain states are picked out. What still grows with the fleet "
-        f"is the scan's own data, about {slope / 1024:.0f} KiB per server between the two largest fleets "
-        f"({slope / args.domains:.0f} bytes per domain: its state, its ledger row and the comparison's index).",
-    ]
+    for size in sizes:
+        row = f"| {size} | {size * args.domains:,} |"
+        for label in trees:
+            wall, one = med(label, size, "wall"), med(label, 1, "wall")
+            row += (f" {wall * 1000:.0f} ms | {wall / one:.2f}x | {med(label, size, 'cpu') * 1000:.0f} ms | "
+                    f"{med(label, size, 'rss') / 1024:.0f} MB |")
+        lines.append(row)
     body = "\n".join(lines)
     print(body)
     if args.write:
         from bench._report import write_section
 
-        write_section("Drift (issue 7)", body)
+        write_section("Drift scan", body)
 
 
 if __name__ == "__main__":

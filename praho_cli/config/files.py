@@ -142,6 +142,44 @@ def set_value(path: Path, dotted: str, value: Any, profile: str | None = None) -
     write_private(path, result)
 
 
+def _table_of(doc: dict[str, Any], dotted: str) -> Any:
+    node: Any = doc
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def has_section(path: Path, section: str) -> bool:
+    """Whether the file defines the table ``section`` (e.g. ``servers.vm1``)."""
+    _text, doc = read_toml(path)
+    return isinstance(_table_of(doc, section), dict)
+
+
+def remove_section(path: Path, section: str) -> None:
+    """Remove the table ``section`` and its sub-tables, keeping every other line of the file as it was."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    sections = _sections(lines)
+    drop: set[int] = set()
+    for n, (name, start) in enumerate(sections):
+        if start < 0 or not (name == section or name.startswith(section + ".")):
+            continue
+        end = sections[n + 1][1] if n + 1 < len(sections) else len(lines)
+        drop.update(range(start, end))
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    result = re.sub(r"\n{3,}", "\n\n", "\n".join(kept).strip("\n") + "\n") if kept else ""
+    doc = tomllib.loads(result)
+    if _table_of(doc, section) is not None:
+        # Defined another way (a dotted key or an inline table): rewrite the document without it.
+        doc = tomllib.loads(text)
+        *parents, leaf = section.split(".")
+        node = _table_of(doc, ".".join(parents)) if parents else doc
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+        result = tomli_w.dumps(doc)
+    write_private(path, result)
+
+
 def starter_file(commented_defaults: bool = True) -> str:
     """The commented starter file (`praho config init`) and config.example.toml."""
     out = [

@@ -23,6 +23,13 @@ def open_records(session: Session) -> dict[str, DriftRecord]:
     return {r.open_key: r for r in session.execute(stmt).scalars() if r.open_key}
 
 
+def open_records_of_server(session: Session, server: str) -> list[DriftRecord]:
+    """Pending and ignored records that name ``server``."""
+    stmt = (select(DriftRecord).where(col(DriftRecord.status).in_(OPEN_STATUSES), col(DriftRecord.server) == server)
+            .order_by(col(DriftRecord.id)))
+    return list(session.execute(stmt).scalars())
+
+
 def iter_records(
     session: Session, *, status: str | None = None, kind: str | None = None, server: str | None = None,
     ids: Sequence[int] | None = None,

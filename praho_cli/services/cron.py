@@ -238,11 +238,13 @@ def _jobs_resume(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOut
     with read_session(db) as session:
         jobs = [str(j.id) for j in account_repo.iter_jobs(session)
                 if j.status == "unknown" or (j.status in ("pending", "running") and j.updated_at < cutoff)]
-    counts = {"jobs": len(jobs), "succeeded": 0, "failed": 0, "errors": 0}
+    counts = {"jobs": len(jobs), "succeeded": 0, "failed": 0, "waiting": 0, "errors": 0}
     errors: list[str] = []
     for ref in jobs:
         resumed = provisioning.resume_job(db, ctx, hooks.clients, ref)
-        if isinstance(resumed, Err):
+        if isinstance(resumed, Err) and resumed.error.details.get("retry_after"):
+            counts["waiting"] += 1  # absent so far, and a create may still be running: a later run settles it
+        elif isinstance(resumed, Err):
             counts["errors"] += 1
             errors.append(f"job {ref}: {resumed.error.message}")
         elif resumed.value["status"] == "succeeded":

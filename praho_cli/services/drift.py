@@ -9,26 +9,13 @@ adopts Virtualmin's state into the ledger, or ignores the record; every action i
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
 import json
-import logging
-import marshal
-import multiprocessing
-import operator
-import os
-import signal
-import sys
-import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing.connection import Connection
-from typing import Any, cast
+from typing import Any
 
 from sqlmodel import Session
 
@@ -44,7 +31,7 @@ from praho_cli.ledger.uow import read_session, run_in_transaction
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, PrahoError, PrahoFailure, Result, err
 from praho_cli.services.context import ServiceContext
-from praho_cli.services.drift_compare import KINDS, Drift, LedgerAccount, RemoteDomain, ServerRead, compare
+from praho_cli.services.drift_compare import KINDS, Drift, LedgerAccount, ServerRead, compare
 from praho_cli.virtualmin.client import VirtualminClient
 
 STATUSES = ("pending", "resolved", "ignored")
@@ -131,229 +118,42 @@ def _read_one(clients: ClientProvider, server: Server) -> ServerRead:
     return ServerRead(server.name, tuple([s for s in states if s.top_level]))
 
 
-def _read_with_threads(
-    servers: Sequence[Server], clients: ClientProvider, parallel: int, progress: Progress | None = None,
-    done: int = 0, total: int | None = None,
-) -> list[ServerRead]:
+def _collect(futures: Sequence[Future[ServerRead]], progress: Progress | None) -> list[ServerRead]:
+    """The reads as they complete (progress is reported from the calling thread), sorted by server."""
     reads: list[ServerRead] = []
-    if not servers:
-        return reads
-    total = len(servers) if total is None else total
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(servers))), thread_name_prefix="drift") as pool:
-        futures = [pool.submit(_read_one, clients, server) for server in servers]
-        for future in as_completed(futures):
-            read = future.result()
-            reads.append(read)
-            done += 1
-            if progress is not None:
-                progress(read.server, done, total)
-    return reads
-
-
-# Worker processes: a scan's client work (each reply's HTTP exchange, its JSON envelope, picking out the
-# domain states) runs under the interpreter lock, one reply after another, and on a large fleet the
-# replies land together. Above this many servers per process, the reads are split across forked worker
-# processes, one per CPU (at most _MAX_WORKERS), each reading its share with its own threads and sending
-# back, server by server, plain tuples of the top-level domains; this process meanwhile reads the ledger.
-_SERVERS_PER_WORKER = 8
-_MAX_WORKERS = 4
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def _worker_count(servers: Sequence[Server], clients: ClientProvider) -> int:
-    """How many worker processes to read ``servers`` with; 0 means threads in this process.
-
-    Forking is used only where it is safe and pays: on Linux (macOS and Windows have no safe fork
-    without exec), with more than one usable CPU, a fleet of at least two workers' worth of servers,
-    and clients whose transports have opened nothing yet and say a child may use them (the HTTP
-    transport; not SSH, not the test fakes). A fork copies only the calling thread: any other thread
-    must be a daemon helper (the run lock's lease heartbeat, a progress bar) that never takes a lock the
-    child's code (the Virtualmin read, its thread pool, the pipe) takes; a non-daemon thread means some
-    other work is running here, and the reads then stay in threads. Should a child hang all the same,
-    the parent's stall limit ends it (see :meth:`_Reading.result`).
-    """
-    if not sys.platform.startswith("linux") or len(servers) < 2 * _SERVERS_PER_WORKER:
-        return 0
-    cpus = _usable_cpus()
-    current = threading.current_thread()
-    if cpus < 2 or any(t is not current and not t.daemon for t in threading.enumerate()):
-        return 0
-    try:
-        if not all(clients(server).prepare_fork() for server in servers):
-            return 0
-    except Exception:  # a client that cannot be built is reported by the read itself, with threads
-        return 0
-    return min(cpus, _MAX_WORKERS, len(servers) // _SERVERS_PER_WORKER)
-
-
-Compact = tuple[str, list[tuple[Any, ...]] | None, str | None]  # server, domain rows, error
-
-
-def _compact(read: ServerRead) -> bytes:
-    """One server's read as a worker sends it: marshal of plain tuples (of str, None and bool), which
-    is written and read back in C, several times faster than a pickle of the same tuples."""
-    if read.domains is None:
-        return marshal.dumps((read.server, None, read.error))
-    return marshal.dumps((read.server, list(map(_REMOTE_FIELDS, read.domains)), None))
-
-
-_REMOTE_FIELDS = operator.attrgetter("domain", "username", "plan", "plan_id", "disabled")
-
-
-def _from_compact(message: bytes) -> ServerRead:
-    name, rows, error = cast(Compact, marshal.loads(message))
-    if rows is None:
-        return ServerRead(name, None, error)
-    # tuple.__new__ over the rows, from C: RemoteDomain._make is a Python-level call per domain
-    return ServerRead(name, tuple(map(_new_remote, rows)))
-
-
-_new_remote = functools.partial(tuple.__new__, RemoteDomain)
-
-
-def _worker(servers: Sequence[Server], clients: ClientProvider, parallel: int, out: Connection) -> None:
-    """The body of a forked worker: read ``servers`` with threads and send each read as it completes."""
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(servers))), thread_name_prefix="drift") as pool:
-        for future in as_completed([pool.submit(_read_one, clients, server) for server in servers]):
-            out.send_bytes(_compact(future.result()))
-
-
-def _fork_worker(servers: Sequence[Server], clients: ClientProvider, parallel: int) -> tuple[int, Connection]:
-    reader, writer = multiprocessing.Pipe(duplex=False)
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, which ends with os._exit
-        status = 1
-        try:
-            reader.close()
-            # The child writes nothing to the stderr it shares with the parent: another thread there (a
-            # progress bar) may have held the stream's lock at the fork, and the parent reports what the
-            # child found. So no log record and no warning leaves it.
-            logging.disable(logging.CRITICAL)
-            warnings.simplefilter("ignore")
-            _worker(servers, clients, parallel, writer)
-            writer.close()
-            status = 0
-        except BaseException:
-            # Whatever went wrong, the parent reads this worker's unreported servers itself; the child
-            # prints nothing (no traceback can carry a secret) and runs no exit handler of the parent.
-            pass
-        finally:
-            os._exit(status)
-    writer.close()
-    return pid, reader
-
-
-class _Reading:
-    """Reads in progress: :meth:`result` waits for them and returns one read per server."""
-
-    def __init__(self, servers: Sequence[Server], clients: ClientProvider, parallel: int,
-                 progress: Progress | None, stall_seconds: float = 300.0) -> None:
-        self.servers, self.clients, self.parallel, self.progress = list(servers), clients, parallel, progress
-        self.stall_seconds = stall_seconds
-        self._workers: dict[Connection, tuple[int, set[str]]] = {}
-        self._runner: ThreadPoolExecutor | None = None
-        self._threads: Future[list[ServerRead]] | None = None
-        self._live = False
-        count = _worker_count(self.servers, clients)
-        if count:
-            width = -(-parallel // count)  # the parallelism is shared by the workers
-            try:
-                for index in range(count):
-                    share = self.servers[index::count]
-                    pid, conn = _fork_worker(share, clients, width)
-                    self._workers[conn] = (pid, {s.name for s in share})
-            except OSError:  # no fork possible now (process limits): the rest are read with threads
-                pass
-            except BaseException:
-                self.close()
-                raise
-        assigned = set().union(*(names for _pid, names in self._workers.values()))
-        rest = [s for s in self.servers if s.name not in assigned]
-        if rest:
-            # Without workers the runner reports progress itself, as each server is read.
-            self._live = not self._workers
-            self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-scan")
-            self._threads = self._runner.submit(_read_with_threads, rest, clients, parallel,
-                                                progress if self._live else None)
-
-    def result(self) -> list[ServerRead]:
-        from multiprocessing.connection import wait
-
-        reads: list[ServerRead] = []
-        unread: list[str] = []
-        total = len(self.servers)
-        try:
-            while self._workers:
-                ready = wait(list(self._workers), timeout=self.stall_seconds)
-                if not ready:
-                    # No worker sent anything for longer than any one read can take (connect and read
-                    # timeouts, retries): whatever holds them, read their remaining servers here.
-                    for conn, (_pid, names) in list(self._workers.items()):
-                        unread += sorted(names)
-                        self._end(conn)
-                    break
-                for ready_conn in ready:
-                    conn = cast(Connection, ready_conn)
-                    _pid, names = self._workers[conn]
-                    try:
-                        read = _from_compact(conn.recv_bytes())
-                    except (EOFError, OSError):
-                        unread += sorted(names)  # a worker that ended early: read its rest here
-                        self._end(conn)
-                        continue
-                    names.discard(read.server)
-                    reads.append(read)
-                    if self.progress is not None:
-                        self.progress(read.server, len(reads), total)
-            if self._threads is not None:
-                for read in self._threads.result():
-                    reads.append(read)
-                    if self.progress is not None and not self._live:
-                        self.progress(read.server, len(reads), total)
-            if unread:
-                wanted = set(unread)
-                reads += _read_with_threads([s for s in self.servers if s.name in wanted], self.clients,
-                                            self.parallel, self.progress, len(reads), total)
-        finally:
-            self.close()
-        return sorted(reads, key=lambda r: r.server)
-
-    def _end(self, conn: Connection) -> None:
-        """Stop listening to a worker and reap it (killed first: a worker that is done has exited)."""
-        pid, _names = self._workers.pop(conn)
-        conn.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-
-    def close(self) -> None:
-        for conn in list(self._workers):
-            self._end(conn)
-        if self._runner is not None:
-            self._runner.shutdown(wait=True)
-            self._runner = None
+    for future in as_completed(futures):
+        read = future.result()
+        reads.append(read)
+        if progress is not None:
+            progress(read.server, len(reads), len(futures))
+    return sorted(reads, key=lambda r: r.server)
 
 
 def read_servers(
     servers: Sequence[Server], clients: ClientProvider, parallel: int, progress: Progress | None = None
 ) -> list[ServerRead]:
-    """list-domains on every server, ``parallel`` at a time; a failure becomes an unreachable read."""
-    if not servers:
-        return []
-    return _Reading(servers, clients, parallel, progress).result()
+    """list-domains on every server, at most ``parallel`` at a time; a failure becomes an unreachable read."""
+    with _reading(servers, parallel) as pool:
+        return _collect([pool.submit(_read_one, clients, server) for server in servers], progress)
+
+
+@contextmanager
+def _reading(servers: Sequence[Server], parallel: int) -> Iterator[ThreadPoolExecutor]:
+    """The bounded pool a scan's reads run in: one thread per server read at once, never more than
+    ``parallel``. Leaving it early (an error, Ctrl-C) cancels the reads not started yet; the reads in
+    flight end within their timeouts."""
+    pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(servers))), thread_name_prefix="drift")
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _choose_servers(session: Session, names: Sequence[str]) -> Result[list[Server]]:
     """The servers to scan, detached from the session: their loaded columns stay readable after it
-    ends (the reads use nothing else). Detaching costs nothing where a copy (server_repo.snapshot, a
-    validated model per server) costs about 0.15 ms a server, before the first request can leave."""
+    ends (the reads use nothing else)."""
     if not names:
         chosen = list(server_repo.iter_servers(session))
     else:
@@ -366,38 +166,6 @@ def _choose_servers(session: Session, names: Sequence[str]) -> Result[list[Serve
     for server in chosen:
         session.expunge(server)
     return Ok(chosen)
-
-
-def _ledger_accounts(session: Session) -> list[LedgerAccount]:
-    """Every account as a small LedgerAccount; the values that repeat across thousands of rows (server
-    name, status, plan) are kept once rather than once per row."""
-    shared: dict[Any, Any] = {}
-    keep = shared.setdefault
-    make = _new_tuple  # the fields are already in order: no per-row call of the named tuple's __new__
-    return [make(LedgerAccount, (domain, keep(server, server), keep(status, status), keep(plan, plan), username))
-            for domain, server, status, plan, username in repo.ledger_accounts(session)]
-
-
-_new_tuple = tuple.__new__
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a scan reads and compares.
-
-    A scan keeps tens of thousands of small objects alive at once (a state per domain, a row per
-    account). Each batch of survivors makes the collector walk the whole heap, the command's imports
-    included, and find no cycle: about 0.1 s a pass on the benchmark's 10,000 domains, with the GIL
-    held, so every read waits. Reference counting still frees everything as usual; the collector
-    runs again, as it was, as soon as the comparison is done.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -417,25 +185,17 @@ def scan(
         chosen = _choose_servers(session, names)
     if isinstance(chosen, Err):
         return chosen
+    servers = chosen.value
     width = parallel or int(ctx.setting("drift.parallel") or 64)
-    with _gc_paused():
-        # The servers are read while the ledger is: the slowest server sets the pace, not the sum. The
-        # reads start first (worker processes are forked while this is the only thread).
-        # A worker process that sends nothing for longer than one read can take (connect and read
-        # timeouts, two retries) is given up on and its servers are read here.
-        timeout = float(ctx.setting("virtualmin.timeout_seconds") or 30.0)
-        stall = 3 * (timeout + 10.0) + 10.0
-        reading = _Reading(chosen.value, clients, width, progress, stall) if chosen.value else None
-        try:
-            with read_session(db) as session:
-                accounts = _ledger_accounts(session)
-        except BaseException:
-            if reading is not None:
-                reading.close()
-            raise
-        reads = reading.result() if reading is not None else []
-        found = compare(accounts, reads)
-        del accounts
+    with _reading(servers, width) as pool:
+        # The servers are read while the ledger is: the slowest server sets the pace, not the sum.
+        futures = [pool.submit(_read_one, clients, server) for server in servers]
+        with read_session(db) as session:
+            # Plain tuples until the comparison: the cyclic collector stops tracking a tuple of strings,
+            # never a named tuple, and would walk 10,000 of them on every full pass.
+            rows = [tuple(row) for row in repo.ledger_accounts(session)]
+        reads = _collect(futures, progress)
+    found = compare(map(LedgerAccount._make, rows), reads)
     scanned = {r.server for r in reads}
     reachable = {r.server for r in reads if r.reachable}
     return run_in_transaction(db, lambda session: _record(session, ctx, found, scanned, reachable))
@@ -711,6 +471,9 @@ def _plan_push(item: _Item, account: HostingAccount | None, recreate: bool) -> _
     if account.pending_op:
         return f"{item.domain}: {account.pending_op} is in progress; retry when it finishes"
     if item.kind == "status_mismatch":
+        if account.status == "error":
+            return (f"{item.domain} is an account whose create failed in the ledger: adopt the domain (--adopt) "
+                    "or delete it explicitly; drift never deletes a domain")
         if account.status == "active":
             return _Plan(f"enable {item.domain} on {item.server}", account.id, "enable")
         return _Plan(f"disable {item.domain} on {item.server}", account.id, "disable", account.suspend_reason)
@@ -846,6 +609,11 @@ def _adopt(session: Session, ctx: ServiceContext, item: _Item, plan: _Plan, now:
     elif plan.op == "adopt_status":
         values.update(status=plan.value,
                       suspend_reason="adopted from Virtualmin (disabled there)" if plan.value == "suspended" else None)
+        if account.status == "error":
+            # a create recorded as failed released its slot: the domain it left takes one again
+            values["error_reason"] = None
+            if not account.holds_slot:
+                values["holds_slot"] = server_repo.reserve_slot(session, account.server_id)
     elif plan.op == "adopt_plan":
         values["plan"] = plan.value
     elif plan.op == "adopt_owner":

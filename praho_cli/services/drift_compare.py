@@ -27,7 +27,7 @@ COMPARED_IF_PRESENT = ("terminated",)  # `accounts terminate` disables the domai
 
 
 class LedgerAccount(NamedTuple):
-    """One ledger account as the comparison sees it (a tuple: a scan builds one per account)."""
+    """One ledger account as the comparison sees it."""
 
     domain: str
     server: str
@@ -57,20 +57,6 @@ class Remote(Protocol):
 def remote_state(remote: Remote, server: str) -> dict[str, Any]:
     return {"server": server, "status": "disabled" if remote.disabled else "enabled", "plan": remote.plan,
             "username": remote.username}
-
-
-class RemoteDomain(NamedTuple):
-    """A domain a server reported, as a plain tuple: what a worker process sends back for each domain
-    (tuples cross the pipe and are rebuilt far more cheaply than objects)."""
-
-    domain: str
-    username: str | None
-    plan: str | None
-    plan_id: str | None
-    disabled: bool
-
-    def state(self, server: str) -> dict[str, Any]:
-        return remote_state(self, server)
 
 
 @dataclass(frozen=True)
@@ -109,7 +95,11 @@ _WANT_DISABLED = ("suspended", "terminated")
 def compare_account(account: LedgerAccount, remote: Remote, server: str) -> list[Drift]:
     """Differences between one ledger account and the domain of the same name on its own server."""
     kinds: list[str] = []
-    if remote.disabled != (account.status in _WANT_DISABLED):
+    if account.status == "error":
+        # A create the ledger recorded as failed, yet the domain exists (a create that went on after a
+        # timeout, or a rollback that could not delete it): an orphan only a drift record shows.
+        kinds.append("status_mismatch")
+    elif remote.disabled != (account.status in _WANT_DISABLED):
         kinds.append("status_mismatch")
     if account.status in EXPECTED_PRESENT:
         # list-domains shows the plan's name and its id (http_list-domains_multiline.json); the
@@ -119,7 +109,7 @@ def compare_account(account: LedgerAccount, remote: Remote, server: str) -> list
         if remote.username is not None and remote.username != account.username:
             kinds.append("owner_mismatch")
     if not kinds:
-        return []  # the usual case: no state dicts built for an account that matches
+        return []
     ledger, vm = account.state(), remote_state(remote, server)
     return [Drift(kind, account.domain, account.server, ledger, vm) for kind in kinds]
 
@@ -133,60 +123,35 @@ def compare(accounts: Iterable[LedgerAccount], reads: Iterable[ServerRead]) -> l
     reads = list(reads)
     scanned = {r.server for r in reads}
     reachable = {r.server for r in reads if r.reachable}
-    # Where each domain was reported: the first (server, domain) in ``first``; a domain reported more
-    # than once (on two servers, or twice by one) also has every report, in order, in ``repeated``.
-    first: dict[str, tuple[str, Remote]] = {}
-    repeated: dict[str, list[tuple[str, Remote]]] = {}
+    # The first report of each domain on each server, and the first server that reported it.
+    on_server: dict[tuple[str, str], Remote] = {}
+    first_host: dict[str, str] = {}
     for read in reads:
-        server = read.server
         for remote in read.domains or ():
-            domain = remote.domain
-            seen = first.get(domain)
-            if seen is None:
-                first[domain] = (server, remote)
-            else:
-                repeated.setdefault(domain, [seen]).append((server, remote))
+            on_server.setdefault((read.server, remote.domain), remote)
+            first_host.setdefault(remote.domain, read.server)
 
-    found: list[Drift] = [
-        Drift("unreachable", None, r.server, None, {"error": r.error or "could not be read"})
-        for r in reads if not r.reachable
-    ]
+    found = [Drift("unreachable", None, r.server, None, {"error": r.error or "could not be read"})
+             for r in reads if not r.reachable]
     known: set[str] = set()
-    remember = known.add
     for account in accounts:
         domain = account.domain
-        remember(domain)
-        hit = first.get(domain)
-        if hit is not None and hit[0] == account.server:
-            remote = hit[1]
-            status = account.status
-            # the usual case, inline: the domain is on its own server and matches
-            if remote.disabled == (status in _WANT_DISABLED) and (
-                status not in EXPECTED_PRESENT
-                or ((account.plan is None or account.plan == remote.plan or account.plan == remote.plan_id)
-                    and (remote.username is None or remote.username == account.username))):
-                continue
-            found.extend(compare_account(account, remote, account.server))
-            continue
-        if hit is None:
-            hosts: list[tuple[str, Remote]] = []
-        else:
-            hosts = repeated.get(domain) or [hit]
-            on_own = next((remote for server, remote in hosts if server == account.server), None)
-            if on_own is not None:
-                found.extend(compare_account(account, on_own, account.server))
-                continue
-        if account.server in scanned and account.server not in reachable:
+        known.add(domain)
+        own = on_server.get((account.server, domain))
+        host = first_host.get(domain)
+        if own is not None:
+            found.extend(compare_account(account, own, account.server))
+        elif account.server in scanned and account.server not in reachable:
             continue  # its server could not be read: nothing is known about this domain
-        if hosts and account.status in (*EXPECTED_PRESENT, *COMPARED_IF_PRESENT):
-            server, remote = hosts[0]  # no host is the account's own server here
+        elif host is not None and account.status in (*EXPECTED_PRESENT, *COMPARED_IF_PRESENT):
+            # hosted, but not on the account's own server
             found.append(Drift("server_mismatch", domain, account.server, account.state(),
-                               remote_state(remote, server)))
-            continue
-        if account.server in reachable and account.status in EXPECTED_PRESENT:
+                               remote_state(on_server[(host, domain)], host)))
+        elif account.server in reachable and account.status in EXPECTED_PRESENT:
             found.append(Drift("missing_in_virtualmin", domain, account.server, account.state(), None))
-    for domain in first.keys() - known:
-        for server, remote in repeated.get(domain) or [first[domain]]:
-            found.append(Drift("missing_in_ledger", domain, server, None, remote_state(remote, server)))
+    # Every report of a domain the ledger does not know (twice when a server listed it twice).
+    for read in reads:
+        found.extend(Drift("missing_in_ledger", remote.domain, read.server, None, remote_state(remote, read.server))
+                     for remote in read.domains or () if remote.domain not in known)
     found.sort(key=_sort_key)
     return found

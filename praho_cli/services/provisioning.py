@@ -12,6 +12,7 @@ import json
 import shlex
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -22,6 +23,7 @@ from praho_cli.ledger import audit
 from praho_cli.ledger import idempotency as idem_store
 from praho_cli.ledger import servers as server_repo
 from praho_cli.ledger.engine import Database
+from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob, Server
 from praho_cli.ledger.uow import read_session, run_in_transaction
 from praho_cli.result import Err, ErrorCode, Ok, PrahoError, PrahoFailure, Result, Retry, err
@@ -365,13 +367,11 @@ def _after_failed_create(
         record = client.get_domain(intent.domain)
     except PrahoFailure as read_failure:
         # Neither the create nor the read-back answered: leave the job for `accounts jobs resume`.
-        step.update(status="unknown", detail=error.message[:300])
-        _save_job(db, ctx, intent, "unknown", f"outcome unknown: {error.message}"[:1000])
-        return Err(PrahoError(
-            ErrorCode.REMOTE_UNAVAILABLE,
-            f"{intent.domain}: the create's outcome is unknown ({error.message}; read-back failed: "
-            f"{read_failure.error.message}); run praho accounts jobs resume {intent.job_id}",
-            {"domain": intent.domain, "job": intent.job_id}, Retry.UNKNOWN))
+        return _leave_unknown(db, ctx, intent, step, error, f"read-back failed: {read_failure.error.message}")
+    if record is None and error.retry is Retry.UNKNOWN:
+        # Timed out or lost: Virtualmin goes on with a create after the client gave up, so a domain
+        # absent right now may still appear. Only a later read (`accounts jobs resume`) can tell.
+        return _leave_unknown(db, ctx, intent, step, error, "not on the server yet")
     if record is not None and record.username == intent.username and error.retry is Retry.UNKNOWN:
         # The reply was lost but the server created it with our username: that is a success.
         step.update(status="done", detail="confirmed by reading the domain back")
@@ -382,10 +382,30 @@ def _after_failed_create(
         step.pop("rollback", None)
         return _fail(db, ctx, client, intent, PrahoError(
             ErrorCode.CONFLICT, f"{intent.domain} exists on {intent.server.name} owned by {record.username}"))
-    # Either the create definitely failed (maybe after creating the domain: the recorded
-    # delete_domain rollback removes it) or it is absent after an unknown outcome.
+    # The create definitely failed, maybe after creating the domain: the recorded delete_domain
+    # rollback removes it.
     step.update(status="unknown" if record is not None else "failed", detail=error.message[:300])
     return _fail(db, ctx, client, intent, error)
+
+
+def _leave_unknown(db: Database, ctx: ServiceContext, intent: Intent, step: dict[str, Any], error: PrahoError,
+                   why: str) -> Err:
+    """The create's outcome is unknown: the job stays ``unknown`` (the account ``provisioning``, its slot
+    held) until `accounts jobs resume` reads the server."""
+    step.update(status="unknown", detail=error.message[:300])
+    _save_job(db, ctx, intent, "unknown", f"outcome unknown: {error.message}"[:1000])
+    return Err(PrahoError(
+        ErrorCode.REMOTE_UNAVAILABLE,
+        f"{intent.domain}: the create's outcome is unknown ({error.message}; {why}); run praho accounts "
+        f"jobs resume {intent.job_id} once the server has had time to finish it",
+        {"domain": intent.domain, "job": intent.job_id}, Retry.UNKNOWN))
+
+
+def settle_seconds(ctx: ServiceContext) -> float:
+    """How long after an unknown outcome an absent domain still may appear: Virtualmin goes on with a
+    create after the client gave up, for up to the mutation timeout praho allows, and a queued create
+    waits up to Virtualmin's 5-minute lock timeout."""
+    return max(float(ctx.setting("virtualmin.mutation_timeout_seconds") or 600.0), 300.0)
 
 
 def _succeed(db: Database, ctx: ServiceContext, intent: Intent, key: str | None,
@@ -450,11 +470,20 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
             return err(ErrorCode.INELIGIBLE, f"job {job.id}: its account is gone from the ledger")
         intent = Intent(account.id or 0, job.id or 0, server, job.domain, job.username, True,
                         json.loads(job.steps_json))
+        job_updated = job.updated_at
         retry_command = _create_command(job.domain, str(account.customer_id), account.plan, account.template,
                                         server.name)
     client = clients(server)
     record = client.get_domain(intent.domain)  # a PrahoFailure here leaves the job as it was
     started = next((s for s in intent.steps if s["step"] == "create_domain"), None)
+    if record is None and started is not None and started["status"] in ("unknown", "started"):
+        # Absent is final only once a create still running on the server would have finished.
+        settled_at = job_updated + timedelta(seconds=settle_seconds(ctx))
+        if ctx.now() < settled_at:
+            return err(ErrorCode.INELIGIBLE,
+                       f"job {intent.job_id}: {intent.domain} is not on {server.name} yet, but the create may "
+                       f"still be running there; resume again after {iso(settled_at)}",
+                       job=intent.job_id, domain=intent.domain, retry_after=iso(settled_at))
     intent.steps.append({"step": "resume", "status": "done",
                          "detail": "present" if record else "absent" + (
                              f", owner {record.username}" if record else "")})

@@ -335,7 +335,13 @@ def set_maintenance(session: Session, ctx: ServiceContext, name: str, on: bool) 
     return Ok(after)
 
 
-def remove_server(session: Session, ctx: ServiceContext, name: str) -> Result[dict[str, Any]]:
+@dataclass(frozen=True)
+class Removed:
+    server: dict[str, Any]  # the public row as it was
+    drift_closed: int  # open drift records of the server that were closed
+
+
+def remove_server(session: Session, ctx: ServiceContext, name: str) -> Result[Removed]:
     found = find_server(session, name)
     if isinstance(found, Err):
         return found
@@ -351,11 +357,31 @@ def remove_server(session: Session, ctx: ServiceContext, name: str) -> Result[di
     jobs = session.execute(select(ProvisioningJob).where(col(ProvisioningJob.server_id) == server.id)).scalars().all()
     for job in jobs:
         session.delete(job)
+    closed = _close_drift_of(session, ctx, server.name)
     before = to_public(server)
     repo.delete(session, server)
     audit.append(session, ts=ctx.now(), actor=ctx.actor, action="server.remove", entity_type="server",
-                 entity_id=before["id"], before=before)
-    return Ok(before)
+                 entity_id=before["id"], before=before, after={"drift_closed": closed})
+    return Ok(Removed(before, closed))
+
+
+def _close_drift_of(session: Session, ctx: ServiceContext, server: str) -> int:
+    """Close the open drift records of a server being removed: nothing will scan it again, so they
+    would stay pending for ever. Each is resolved as ``gone`` with the reason, like a rescan closes drift
+    that went away."""
+    from praho_cli.ledger import drift as drift_repo
+
+    now = ctx.now()
+    records = drift_repo.open_records_of_server(session, server)
+    for record in records:
+        record.status, record.resolution, record.open_key = "resolved", "gone", None
+        record.reason = f"server {server} was removed from the ledger"
+        record.resolved_at = record.updated_at = now
+        record.resolved_by = ctx.actor
+        record.version += 1
+        session.add(record)
+    session.flush()
+    return len(records)
 
 
 # --------------------------------------------------------------------------- connections

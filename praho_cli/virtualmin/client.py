@@ -43,14 +43,6 @@ class VirtualminClient:
     def __repr__(self) -> str:
         return f"VirtualminClient(server={self.server!r})"
 
-    def prepare_fork(self) -> bool:
-        """Whether a process forked next may use this client for reads, getting its transport ready for
-        that: only a transport that says so (the HTTP transport before its first call). Any other (SSH,
-        whose paramiko connection runs a thread; the test fakes, whose record of calls lives in this
-        process) is used only where it was made."""
-        prepare = getattr(self.transport, "prepare_fork", None)
-        return bool(prepare()) if callable(prepare) else False
-
     # ------------------------------------------------------------------ helpers
 
     def _invalid(self, message: str) -> PrahoFailure:

@@ -114,8 +114,12 @@ def interpret_http(
         command = envelope.get("command")
         if command is not None and command != program:
             raise _protocol(server, program, f"reply is for program {command!r}", mutating)
-        output = envelope.get("output", "")
-        if not isinstance(output, str):
+        output = envelope.get("output")
+        if output is None:
+            # A program that printed nothing: remote.cgi sends "output" : null, not "" (an empty
+            # server's list-domains --simple-multiline, http_list-domains_simple-multiline_empty.json).
+            output = ""
+        elif not isinstance(output, str):
             raise _protocol(server, program, "'output' is not a string", mutating)
         records: tuple = ()
         if "data" in envelope:

@@ -131,18 +131,6 @@ class HttpTransport:
             self._auth = httpx.BasicAuth(self.conn.username, secret)
         return self._auth
 
-    def prepare_fork(self) -> bool:
-        """Whether a process forked now may use this transport: true while it has opened nothing (no
-        httpx client, hence no socket and no pool) and would open its own, the child's connections then
-        being the child's. Also imports, here and once, what httpx imports only when its first client is
-        built (httpcore and, through it, whatever async backends are installed: a tenth of a second and
-        more), which each forked child would otherwise import again."""
-        if self._client is not None or not self._owns_client:
-            return False
-        import httpcore  # noqa: F401
-
-        return True
-
     def close(self) -> None:
         if self._client is not None and self._owns_client:
             self._client.close()
@@ -203,8 +191,8 @@ class HttpTransport:
             response = client.send(request, auth=self._basic_auth() or httpx.USE_CLIENT_DEFAULT, stream=True)
             try:
                 # Read the body without caching it on the response: an httpx response and its stream
-                # refer to each other, so a cached body lives until the cyclic collector runs (which a
-                # drift scan pauses), and a list reply is a third of a megabyte per 200 domains.
+                # refer to each other, so a cached body lives until the cyclic collector runs, and a
+                # list reply is a third of a megabyte per 200 domains.
                 content = b"".join(response.iter_bytes())
             finally:
                 response.close()

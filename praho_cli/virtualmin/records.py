@@ -250,7 +250,7 @@ class DomainState(NamedTuple):
     Read from ``list-domains --simple-multiline`` text (:func:`parse_domain_states`), which a real
     server produces without the per-domain quota, database and PHP lookups of ``--multiline``. A named
     tuple, not a dataclass: a scan builds one per domain of every server, and a tuple is built several
-    times faster (and crosses a process boundary as plain data).
+    times faster.
     """
 
     domain: str

@@ -31,9 +31,6 @@ class RemoteReply:
 
 
 class VirtualminTransport(Protocol):
-    """A transport may also offer ``prepare_fork() -> bool``: true when a process forked next may use it
-    for reads (see VirtualminClient.prepare_fork); one without it is only used where it was made."""
-
     server: str
 
     def call(self, program: str, params: Params, *, mutating: bool) -> RemoteReply:

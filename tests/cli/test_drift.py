@@ -210,3 +210,42 @@ def test_list_on_a_terminal_and_piped(hosting: Hosting) -> None:
     assert [(x["kind"], x["domain"]) for x in lines] == [
         ("plan_mismatch", "blog.ro"), ("missing_in_ledger", "moved.ro"), ("status_mismatch", "shop.ro"),
         ("missing_in_virtualmin", "cafe.ro"), ("missing_in_ledger", "stray.ro")]
+
+
+def test_removing_a_server_closes_its_open_drift_and_its_config_section(hosting: Hosting) -> None:
+    config = hosting.cli.home / "config" / "praho" / "config.toml"
+    for name in ("vm1", "vm2"):
+        assert hosting("config", "set", f"servers.{name}.username", "praho-api").exit_code == 0
+    assert hosting("accounts", "terminate", "cafe.ro", "--yes").exit_code == 0
+    assert hosting("accounts", "delete", "cafe.ro", "--yes").exit_code == 0
+    hosting.fleet.states["vm2"].seed_domains(["legacy.ro", "stray.ro"])
+    hosting.fleet.states["vm1"].seed_domains(["other.ro"])
+    scanned = hosting("drift", "scan", "-o", "json")
+    assert kinds(scanned.json()) == [("missing_in_ledger", "other.ro", "vm1"), ("missing_in_ledger", "legacy.ro", "vm2"),
+                                     ("missing_in_ledger", "stray.ro", "vm2")]
+    ignored = [r["id"] for r in scanned.json() if r["domain"] == "stray.ro"]
+    assert hosting("drift", "resolve", *ignored, "--ignore", "--reason", "test").exit_code == 0
+    r = hosting("servers", "remove", "vm2", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == "✓ Removed server vm2; closed 2 open drift record(s)\n"
+    assert kinds(hosting("drift", "list", "--status", "open", "-o", "json").json()) == [
+        ("missing_in_ledger", "other.ro", "vm1")]
+    closed = {r["domain"]: r for r in hosting("drift", "list", "--status", "resolved", "-o", "json").json()}
+    assert {d: (r["resolution"], r["reason"]) for d, r in closed.items()} == {
+        "legacy.ro": ("gone", "server vm2 was removed from the ledger"),
+        "stray.ro": ("gone", "server vm2 was removed from the ledger")}
+    text = config.read_text()
+    assert "[servers.vm2]" not in text and "[servers.vm1]" in text
+    assert hosting("config", "get", "servers.vm1.username").stdout == "praho-api\n"
+    assert hosting("audit", "verify").exit_code == 0
+
+
+def test_removing_a_server_with_keep_config_says_it_kept_the_section(hosting: Hosting) -> None:
+    assert hosting("config", "set", "servers.vm2.username", "praho-api").exit_code == 0
+    assert hosting("accounts", "terminate", "cafe.ro", "--yes").exit_code == 0
+    assert hosting("accounts", "delete", "cafe.ro", "--yes").exit_code == 0
+    config = hosting.cli.home / "config" / "praho" / "config.toml"
+    r = hosting("servers", "remove", "vm2", "--yes", "--keep-config")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == f"✓ Removed server vm2\nKept [servers.vm2] in {config} (--keep-config)\n"
+    assert "[servers.vm2]" in config.read_text()

@@ -76,20 +76,45 @@ def test_lost_reply_is_resolved_by_reading_back(h: Any, fleet: Any) -> None:
     no_orphans(h, fleet)
 
 
-def test_timeout_before_create_fails_and_releases_slot(h: Any, fleet: Any) -> None:
+def later(cli: Any, minutes: float) -> None:
+    """Move the in-process CLI's clock ``minutes`` past the fixed clock."""
+    from datetime import timedelta
+
+    from tests.conftest import FIXED_NOW
+
+    cli.clock = lambda: FIXED_NOW + timedelta(minutes=minutes)
+
+
+def test_a_timed_out_create_stays_unknown_until_a_later_resume_finds_it_absent(h: Any, fleet: Any,
+                                                                             cli_any: Any) -> None:
+    # The create times out (hang: the server never runs it) and the domain is absent when read back at
+    # once: a create Virtualmin goes on with could still appear, so nothing is concluded yet.
     fleet["vm1"].set_faults([Fault("hang", programs=("create-domain",), seconds=6, times=1)])
     r = create(h, "shop.ro")
     assert r.exit_code == 69
-    assert fleet["vm1"].state.domains() == []
+    job = job_of(h, "shop.ro")
+    assert r.stderr == (f"error: shop.ro: the create's outcome is unknown (vm1: no reply to create-domain within "
+                        f"4s; it may still complete, re-read the state before retrying; not on the server yet); run praho accounts jobs resume {job['id']} once the server "
+                        "has had time to finish it\n")
+    assert job["status"] == "unknown"
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "provisioning"
+    assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 1  # held while unknown
+    fleet["vm1"].set_faults([])
+    early = h("accounts", "jobs", "resume", job["id"], "-o", "json")
+    assert early.exit_code == 5
+    assert early.stderr == (f"error: job {job['id']}: shop.ro is not on vm1 yet, but the create may still be "
+                            "running there; resume again after 2026-11-26T10:05:00Z\n")
+    assert job_of(h, "shop.ro")["status"] == "unknown"
+    later(cli_any, 6)
+    resumed = h("accounts", "jobs", "resume", job["id"], "-o", "json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.json()["status"] == "failed"
     account = h("accounts", "show", "shop.ro", "-o", "json").json()
     assert account["status"] == "error"
-    job = job_of(h, "shop.ro")
-    assert job["status"] == "failed"
-    assert [s["step"] for s in job["steps"]][-1] == "rollback:release_slot"
     assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 0
+    assert fleet["vm1"].state.domains() == []
     no_orphans(h, fleet)
     # A new attempt reuses the error row and succeeds.
-    fleet["vm1"].set_faults([])
     again = create(h, "shop.ro")
     assert again.exit_code == 0 and again.json()["status"] == "active"
     assert len([j for j in h("accounts", "jobs", "list", "-o", "json").json() if j["domain"] == "shop.ro"]) == 2
@@ -142,6 +167,20 @@ def test_rollback_continues_past_a_failed_step(h: Any, fleet: Any) -> None:
     assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 0
     # the ledger tells the truth: error, not active, and the leftover domain is visible on vm1
     assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "error"
+    # ... and drift reports it: the ledger's failed create left a domain behind
+    scan = h("drift", "scan", "--exit-code", "-o", "json")
+    assert scan.exit_code == 7
+    [found] = scan.json()
+    assert (found["kind"], found["domain"], found["ledger_state"]["status"], found["virtualmin_state"]["status"]) == (
+        "status_mismatch", "shop.ro", "error", "enabled")
+    push = h("drift", "resolve", found["id"], "--push", "--yes", "-o", "json")
+    assert push.exit_code == 6 and push.json()[0]["outcome"] == "refused"
+    adopted = h("drift", "resolve", found["id"], "--adopt", "--yes", "-o", "json")
+    assert adopted.exit_code == 0, adopted.stderr
+    account = h("accounts", "show", "shop.ro", "-o", "json").json()
+    assert (account["status"], account["error_reason"]) == ("active", None)
+    assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 1
+    assert h("drift", "scan", "--exit-code").exit_code == 0
 
 
 def test_unknown_outcome_then_resume(h: Any, fleet: Any) -> None:
@@ -163,7 +202,8 @@ def test_unknown_outcome_then_resume(h: Any, fleet: Any) -> None:
     no_orphans(h, fleet)
 
 
-def test_resume_when_the_domain_turns_out_absent_fails_and_says_how_to_retry(h: Any, fleet: Any) -> None:
+def test_resume_when_the_domain_turns_out_absent_fails_and_says_how_to_retry(h: Any, fleet: Any,
+                                                                            cli_any: Any) -> None:
     # The create times out without running (hang) and the read-back fails too: outcome unknown.
     fleet["vm1"].set_faults([Fault("hang", programs=("create-domain",), seconds=6, times=1),
                              Fault("http_error", status=503, programs=("list-domains",), after=1, times=4)])
@@ -173,6 +213,7 @@ def test_resume_when_the_domain_turns_out_absent_fails_and_says_how_to_retry(h: 
     assert job["status"] == "unknown"
     assert h("servers", "show", "vm1", "-o", "json").json()["current_domains"] == 1  # held while unknown
     fleet["vm1"].set_faults([])
+    later(cli_any, 6)  # absent is final once a create still running would have finished
     resumed = h("accounts", "jobs", "resume", job["id"], "-o", "json")
     assert resumed.exit_code == 0, resumed.stderr
     row = resumed.json()
@@ -261,3 +302,31 @@ def test_twenty_processes_ten_slots(cli_any: Any, fleet: Any) -> None:
     servers = {s["name"]: s["current_domains"] for s in run("servers", "list", "-o", "json").json()}
     assert servers == {"vm1": 5, "vm2": 5}
     assert sys.executable
+
+
+def test_a_create_that_outlasts_its_timeout_as_real_processes_is_settled_by_resume(
+        h: Any, fleet: Any, cli_any: Any) -> None:
+    from tests.conftest import praho_process
+
+    env = cli_any.env(**{**ENV, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "1"})
+    # Virtualmin takes 6 s over the create; the client gives up after 1 s.
+    fleet["vm1"].set_faults([Fault("latency", programs=("create-domain",), seconds=6, times=1)])
+    r = praho_process(["accounts", "create", "shop.ro", "--customer", "1", "--server", "vm1"], env)
+    assert r.returncode == 69, r.stderr
+    assert "the create's outcome is unknown" in r.stderr and "accounts jobs resume" in r.stderr
+    job = job_of(h, "shop.ro")
+    assert job["status"] == "unknown"
+    early = praho_process(["accounts", "jobs", "resume", job["id"]], env)
+    assert early.returncode == 5 and "may still be running there" in early.stderr
+    import time
+
+    deadline = time.monotonic() + 30
+    while fleet["vm1"].state.domain("shop.ro") is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert fleet["vm1"].state.domain("shop.ro") is not None  # the create went on after the timeout
+    settled = praho_process(["accounts", "jobs", "resume", job["id"], "-o", "json"], env)
+    assert settled.returncode == 0, settled.stderr
+    assert json.loads(settled.stdout)["status"] == "succeeded"
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "active"
+    assert fleet["vm1"].stats()["by_program"]["create-domain"] == 1
+    no_orphans(h, fleet)

@@ -237,20 +237,31 @@ def test_command_dying_after_the_domain_exists_is_rolled_back_over_ssh(h: Hostin
     no_orphans(h)
 
 
-def test_create_that_never_ran_fails_and_releases_the_slot_over_ssh(h: Hosting) -> None:
-    # hang: the command sleeps past the mutation timeout and never creates anything.
+def test_a_timed_out_create_over_ssh_stays_unknown_until_a_later_resume_finds_it_absent(h: Hosting) -> None:
+    # hang: the command sleeps past the mutation timeout and never creates anything; the client cannot
+    # tell that from a create still running, so the job stays unknown until resume reads the server later.
+    from datetime import timedelta
+
+    from tests.conftest import FIXED_NOW
+
     h.state.set_faults([Fault("hang", programs=("create-domain",), seconds=6, times=1)])
     r = create(h, "shop.ro", PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS="2")
-    assert r.exit_code == 69
+    assert r.exit_code == 69 and "accounts jobs resume" in r.stderr
     assert h.remote() == {}
     job = job_of(h, "shop.ro")
-    assert job["status"] == "failed"
-    assert [(s["step"], s["status"]) for s in job["steps"]][-2:] == [
-        ("create_domain", "failed"), ("rollback:release_slot", "done")]
+    assert job["status"] == "unknown"
+    assert account(h, "shop.ro")["status"] == "provisioning"
+    assert slots(h) == 1
+    h.state.set_faults([])
+    assert h("accounts", "jobs", "resume", job["id"]).exit_code == 5  # too early to call it absent
+    h.cli.clock = lambda: FIXED_NOW + timedelta(minutes=6)
+    resumed = h("accounts", "jobs", "resume", job["id"], "-o", "json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert [(s["step"], s["status"]) for s in resumed.json()["steps"]][-3:] == [
+        ("create_domain", "failed"), ("resume", "done"), ("rollback:release_slot", "done")]
     assert account(h, "shop.ro")["status"] == "error"
     assert slots(h) == 0
     no_orphans(h)
-    h.state.set_faults([])
     again = create(h, "shop.ro")
     assert again.exit_code == 0, again.stderr
     assert again.json()["status"] == "active"

@@ -74,7 +74,7 @@ def root_auth() -> dict[str, str]:
 def test_every_http_capture_is_covered() -> None:
     files = {p.name for p in captures.CAPTURES.glob("http_*.json")}
     assert {e["file"] for e in HTTP_CAPTURES} | NOT_REPRODUCED == files
-    assert len(files) == 66
+    assert len(files) == 67
 
 
 @pytest.mark.parametrize("entry", HTTP_CAPTURES, ids=[e["file"] for e in HTTP_CAPTURES])

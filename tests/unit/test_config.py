@@ -179,3 +179,20 @@ def test_starter_file_parses_and_documents_every_setting():
 def test_config_example_is_current():
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     assert example.read_text() == files.starter_file(), "regenerate: python -m praho_cli.gendocs"
+
+
+def test_remove_section_keeps_every_other_line(tmp_path: Path) -> None:
+    from praho_cli.config.files import has_section, remove_section
+
+    path = tmp_path / "config.toml"
+    path.write_text('# mine\nlog_level = "info"\n\n[servers.vm1]\nusername = "a"\n\n[servers.vm2]\n'
+                    'username = "b"\n\n[servers.vm2.extra]\nx = 1\n\n[drift]\n# keep me\nparallel = 8\n')
+    assert has_section(path, "servers.vm2") and not has_section(path, "servers.vm3")
+    remove_section(path, "servers.vm2")
+    assert path.read_text() == ('# mine\nlog_level = "info"\n\n[servers.vm1]\nusername = "a"\n\n[drift]\n'
+                                '# keep me\nparallel = 8\n')
+    assert path.stat().st_mode & 0o777 == 0o600
+    dotted = tmp_path / "dotted.toml"
+    dotted.write_text('servers.vm2.username = "b"\nservers.vm1.username = "a"\n')
+    remove_section(dotted, "servers.vm2")
+    assert tomllib.loads(dotted.read_text()) == {"servers": {"vm1": {"username": "a"}}}

@@ -44,6 +44,19 @@ def _write_connection_config(app_: Any, name: str, username: str | None, passwor
             set_value(app_.settings.path, f"servers.{name}.{leaf}", value)
 
 
+def _remove_connection_config(app_: Any, name: str, keep: bool) -> bool:
+    """Remove ``[servers.NAME]`` from the config file; True when a section was there and was kept."""
+    from praho_cli.config.files import has_section, remove_section
+
+    path = app_.settings.path
+    if path is None or not path.exists() or not has_section(path, f"servers.{name}"):
+        return False
+    if keep:
+        return True
+    remove_section(path, f"servers.{name}")
+    return False
+
+
 @app.command("add")
 def add(
     ctx: typer.Context, name: Name, url: Url = None, ssh: Ssh = None, max_domains: MaxDomains = None,
@@ -136,9 +149,12 @@ def update(
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: Name, yes: o.Yes = False, output: o.Output = None, json: o.Json = False,
-           fields: o.Fields = None) -> None:
-    """Remove a server from the ledger (refused while accounts live on it).
+def remove(ctx: typer.Context, name: Name, yes: o.Yes = False,
+           keep_config: Annotated[bool, typer.Option("--keep-config", help="Keep the server's [servers.NAME] "
+                                                     "section in the config file.")] = False,
+           output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
+    """Remove a server from the ledger (refused while accounts live on it), close its open drift records
+    and remove its [servers.NAME] section from the config file (unless --keep-config).
 
     Example: praho servers remove vm9 --yes
     """
@@ -150,9 +166,15 @@ def remove(ctx: typer.Context, name: Name, yes: o.Yes = False, output: o.Output 
         servers.show_server(session, name).unwrap()
     app_.confirm(f"Remove server {name} from the ledger?", yes)
     sctx = app_.service_context()
-    row = app_.transact(lambda s: servers.remove_server(s, sctx, name))
+    removed = app_.transact(lambda s: servers.remove_server(s, sctx, name))
+    row = removed.server
+    kept = _remove_connection_config(app_, row["name"], keep_config)
     out.one(row)
-    app_.messages.success(f"Removed server {row['name']}", event="server.removed")
+    closed = f"; closed {removed.drift_closed} open drift record(s)" if removed.drift_closed else ""
+    app_.messages.success(f"Removed server {row['name']}{closed}", event="server.removed",
+                          drift_closed=removed.drift_closed)
+    if kept:
+        app_.messages.info(f"Kept [servers.{row['name']}] in {app_.settings.path} (--keep-config)")
 
 
 @app.command("maintenance")

@@ -75,7 +75,9 @@ def convert(
     if program.startswith("list-") and name_only:
         lines = [line for line in _LINE_SPLIT.split(output) if line]
         return {"command": command_name, "status": "success", "data": lines}
-    return {"command": command_name, "status": "success", "output": output}
+    # A program that printed nothing gets "output" : null, Perl's undef, not ""
+    # (http_list-domains_simple-multiline_empty.json: list-domains --simple-multiline of an empty server).
+    return {"command": command_name, "status": "success", "output": output or None}
 
 
 def shuffled(value: Any, rng: random.Random) -> Any:
@@ -115,7 +117,7 @@ def _xml_element(tag: str, value: Any, indent: str) -> list[str]:
     attrs = "".join(
         f' {k}="{_xml_escape(str(v))}"'
         for k in _ordered_keys(value)
-        if not isinstance((v := value[k]), dict | list)
+        if not isinstance((v := value[k]), dict | list) and v is not None
     )
     children: list[str] = []
     for key in _ordered_keys(value):

@@ -1,9 +1,8 @@
 """How a scan reads one server: the lean list-domains read, top-level domains only, failures as
-unreachable; and the garbage collector pause around the scan."""
+unreachable."""
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from praho_cli.ledger.models.hosting import Server
@@ -73,23 +72,3 @@ def test_garbage_and_failures_make_the_server_unreachable_naming_it() -> None:
         ErrorCode.REMOTE_UNAVAILABLE, "vm1: cannot connect to https://vm1.test:10000/virtual-server/remote.cgi"))
     assert drift._read_one(provider(down), SERVER).error == (
         "vm1: cannot connect to https://vm1.test:10000/virtual-server/remote.cgi")
-
-
-def test_the_collector_pause_restores_the_previous_state() -> None:
-    assert gc.isenabled()
-    with drift._gc_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with drift._gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    try:
-        with drift._gc_paused():
-            raise KeyError("boom")
-    except KeyError:
-        pass
-    assert gc.isenabled()

@@ -40,6 +40,16 @@ def test_posted_simple_multiline_matches_the_captured_envelope(tmp_path: Path) -
     assert_envelope_matches(ours, real["body_json"], program="list-domains")
 
 
+def test_posted_simple_multiline_of_an_empty_server_answers_output_null(tmp_path: Path) -> None:
+    real = load("http_list-domains_simple-multiline_empty.json")["response"]
+    assert real["body_json"]["output"] is None
+    state = seed_state(tmp_path / "vm.json", "no virtual servers")
+    with serve(state, password=PASSWORD) as sim:
+        response = post(sim.remote_url, BODY)
+    assert json.loads(response.text) == real["body_json"]
+    assert_envelope_matches(json.loads(response.text), real["body_json"], program="list-domains")
+
+
 def test_http_output_is_the_cli_text_for_several_domains_one_disabled(tmp_path: Path) -> None:
     state = seed_state(tmp_path / "vm.json", "example.test and example2.test exist, example2.test disabled")
     stdout, code = execute(state.path, ["list-domains", "--simple-multiline"])

@@ -118,6 +118,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "http_list-domains_name-only_text.json": ("ok", 1),
     "http_list-domains_one-disabled_text.json": ("ok", 4),
     "http_list-domains_simple-multiline.json": ("ok", 0),
+    "http_list-domains_simple-multiline_empty.json": ("ok", 0),
     "http_list-domains_text.json": ("ok", 3),
     "http_list-domains_two_text.json": ("ok", 4),
     "http_list-domains_unknown-flag.json": (INV, "Unknown parameter --bogus-flag"),
@@ -217,6 +218,8 @@ def test_success_replies_keep_the_program_output() -> None:
     assert reply.output.endswith("All done!\n")
     assert reply.output.startswith("Beginning server creation ..")
     assert _interpret("cli_delete-domain.txt").output.rstrip().endswith(".. deleted")
+    # "output" : null is a program that printed nothing (an empty server's simple-multiline listing)
+    assert _interpret("http_list-domains_simple-multiline_empty.json").output == ""
 
 
 def test_captured_certificate_fingerprint_matches_our_pin_computation() -> None:

@@ -347,9 +347,13 @@ def test_list_domain_states_of_one_domain_and_not_found(fake: FakeTransport) -> 
 def test_list_domain_states_empty_server(fake: FakeTransport) -> None:
     fake.expect("list-domains", SIMPLE, capture="cli_list-domains_multiline_empty.txt")
     fake.expect("list-domains", SIMPLE, output="")
+    # a real 8.1.0 server with no domains answers "output" : null
+    fake.expect("list-domains", SIMPLE, capture="http_list-domains_simple-multiline_empty.json")
     client = VirtualminClient(fake)
     assert client.list_domain_states() == []
     assert client.list_domain_states() == []
+    assert client.list_domain_states() == []
+    fake.assert_all_used()
 
 
 def test_list_domain_states_reads_parsed_records_when_the_server_sends_them(fake: FakeTransport) -> None:
