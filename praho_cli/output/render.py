@@ -80,6 +80,12 @@ def format_minor(amount: int, currency: str | None) -> str:
     return f"{grouped} {currency}" if currency else grouped
 
 
+def _close(rows: Iterable[Any]) -> None:
+    close = getattr(rows, "close", None)
+    if callable(close):
+        close()
+
+
 class Renderer:
     """Bound to one record type, one format and one field selection, validated up front."""
 
@@ -123,6 +129,14 @@ class Renderer:
         self.out.flush()
 
     def many(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Write every row; the rows' iterator is closed when this returns or fails (a reader that
+        closed the pipe), so a generator's cursor is released while its connection is still open."""
+        try:
+            return self._many(rows)
+        finally:
+            _close(rows)
+
+    def _many(self, rows: Iterable[Mapping[str, Any]]) -> int:
         fmt = self.format
         count = 0
         out = self.out
@@ -155,6 +169,12 @@ class Renderer:
         The same bytes :meth:`many` writes for the same rows; only json and jsonl take them."""
         if not self.writes_json_rows:
             raise ValueError(f"{self.format} rows cannot be written from JSON text")
+        try:
+            return self._many_encoded(lines)
+        finally:
+            _close(lines)
+
+    def _many_encoded(self, lines: Iterable[str]) -> int:
         out = self.out
         count = 0
         if self.format == "jsonl":
