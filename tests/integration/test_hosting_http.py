@@ -35,8 +35,8 @@ ENV = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_SERVERS_VM2_PASSWORD": PAS
 def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
     """The CLI on SQLite and on PostgreSQL in turn, with the two simulated servers registered."""
 
-    def run(*args: str, factory: Any = None) -> Any:
-        return cli_any(*args, env=ENV, transport_factory=factory)
+    def run(*args: str, factory: Any = None, env: dict[str, str] | None = None) -> Any:
+        return cli_any(*args, env={**ENV, **(env or {})}, transport_factory=factory)
 
     acme_with_servers(run, {sim.name: ["--url", sim.url, "--max-domains", "5"] for sim in fleet})
     return run
@@ -210,7 +210,7 @@ def test_health_checks_count_failures_and_recover(h: Any, fleet: Any) -> None:
     fleet["vm2"].set_faults([Fault("http_error", status=503)])
     for expected in (1, 2):
         r = h("servers", "check", "vm2", "-o", "json")
-        assert r.exit_code == 6
+        assert r.exit_code == 69  # one named server: its own failure's code, not the batch's 6
         assert r.json()[0]["consecutive_failures"] == expected and r.json()[0]["status"] == "active"
     r = h("servers", "check", "vm2", "-o", "json")
     assert r.json()[0]["status"] == "failed"  # third failure: the threshold
@@ -220,6 +220,38 @@ def test_health_checks_count_failures_and_recover(h: Any, fleet: Any) -> None:
     # an operator's status is never overridden by checks
     h("servers", "update", "vm2", "--status", "failed")
     assert h("servers", "check", "vm2", "-o", "json").json()[0]["status"] == "failed"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_one_named_server_exits_with_its_own_failure_code(h: Any, fleet: Any) -> None:
+    """A wrong password is 77 and an unreachable server 69 for `servers check NAME` (and sync-stats);
+    the batch code 6 is for several servers or --all."""
+    url = f"https://127.0.0.1:{_closed_port()}"
+    assert h("servers", "add", "vmgone", "--url", url, "--max-domains", "5").exit_code == 0
+    gone = {"PRAHO_SERVERS_VMGONE_PASSWORD": PASSWORD}
+    wrong = {**gone, "PRAHO_SERVERS_VM2_PASSWORD": "not-the-password"}
+    for verb in ("check", "sync-stats"):
+        r = h("servers", verb, "vm2", "-o", "json", env=wrong)
+        assert r.exit_code == 77, r.stderr
+        assert r.json()[0]["error_code"] == "remote_auth"
+        assert r.stderr == "error: vm2: Webmin refused the credentials (HTTP 401)\n"
+        assert PASSWORD not in r.stderr and "not-the-password" not in r.stderr
+        r = h("servers", verb, "vmgone", "-o", "json", env=gone)
+        assert r.exit_code == 69, r.stderr
+        assert r.json()[0]["error_code"] == "remote_unavailable"
+        assert r.stderr.startswith("error: vmgone: ") and r.stderr.count("vmgone") == 1
+        assert r.stderr.count("\n") == 1
+        r = h("servers", verb, "vm1", "vmgone", env=gone)
+        assert r.exit_code == 6 and r.stderr == "error: 1 of 2 server(s) failed: vmgone\n"
+        r = h("servers", verb, "--all", env=gone)
+        assert r.exit_code == 6 and r.stderr == "error: 1 of 3 server(s) failed: vmgone\n"
 
 
 def test_sync_stats_counts_domains(h: Any, fleet: Any) -> None:

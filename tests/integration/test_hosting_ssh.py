@@ -300,7 +300,7 @@ def test_trust_records_the_host_key_and_a_changed_key_is_refused(
 
     # Unknown key: refused, with the fingerprint to verify; nothing recorded silently.
     r = h("servers", "check", SERVER, "-o", "json")
-    assert r.exit_code == 6
+    assert r.exit_code == 77  # one named server: its own failure (host key refused), not 6
     error = r.json()[0]["error"]
     assert "unknown SSH host key" in error and fingerprint in error
     assert not known.exists()
@@ -328,7 +328,7 @@ def test_trust_records_the_host_key_and_a_changed_key_is_refused(
     _reload_with_new_host_key(own_daemon)
     new_fingerprint = openssh_fingerprint(own_daemon.host_key)
     r = h("servers", "check", SERVER, "-o", "json")
-    assert r.exit_code == 6
+    assert r.exit_code == 77
     error = r.json()[0]["error"]
     assert "CHANGED" in error and new_fingerprint in error and fingerprint in error
     r = h("accounts", "suspend", "shop.ro", "--reason", "x")

@@ -31,6 +31,8 @@ EXIT_CODE_RULES: tuple[str, ...] = (
     "**A closed pipe is success.** `praho invoices list -o jsonl | head -2` or `praho customers list | true` "
     "exits 0 with nothing on stderr once the reader stops reading: the reader has what it asked for, and "
     "`set -o pipefail` scripts keep working. (git exits 141, killed by SIGPIPE; praho does not.)",
+    "**One item is not a batch.** A command given one server (`servers check vm1`, `servers sync-stats vm1`) "
+    "exits with that failure's own code (69, 77, 78…); 6 is for several items or `--all`.",
 )
 
 
