@@ -66,7 +66,9 @@ def set_(settings: Settings, key: str, raw: str) -> Result[dict[str, Any]]:
     if how == "value" and setting.secret:
         return err(ErrorCode.INVALID, f"{key} is a secret and is never taken from the command line (it would stay "
                    f"in your shell history); set {key}_file or {key}_command, or {schema.env_name(key)}")
-    value: Any = raw if how != "value" else coerce(setting, raw, "value", setting_it=True)
+    # Like an unknown key, a value of the wrong type is bad input on the command line (exit 2);
+    # exit 78 is for a config file or environment that praho cannot use.
+    value: Any = raw if how != "value" else coerce(setting, raw, None, code=ErrorCode.INVALID, setting_it=True)
     set_value(settings.path, key, value, settings.profile)
     return Ok({"key": key, "value": value, "source": f"profile {settings.profile}" if settings.profile else "file",
                "secret": False})

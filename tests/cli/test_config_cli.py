@@ -45,10 +45,23 @@ def test_secret_values_are_refused_on_the_command_line(cli):
     assert ok.exit_code == 0
 
 
-def test_set_rejects_unknown_keys_and_bad_values(cli):
-    assert cli("config", "set", "billing.colour", "red").exit_code == 2
+def test_set_rejects_unknown_keys_and_bad_values_alike_as_usage_errors(cli):
+    """Both are bad input on the command line: exit 2, one line, and the file is not touched.
+    Exit 78 stays for a config file or environment praho cannot use."""
+    assert cli("config", "set", "billing.due_days", "30").exit_code == 0
+    path = cli.home / "config" / "praho" / "config.toml"
+    before = path.read_text()
+    unknown = cli("config", "set", "billing.colour", "red")
+    assert (unknown.exit_code, unknown.stderr) == (
+        2, "error: unknown setting 'billing.colour'; `praho config show` lists them\n")
     bad = cli("config", "set", "billing.due_days", "soon")
-    assert (bad.exit_code, bad.stderr) == (78, "error: value: billing.due_days must be int, got 'soon'\n")
+    assert (bad.exit_code, bad.stderr) == (2, "error: billing.due_days must be int, got 'soon'\n")
+    choice = cli("config", "set", "billing.rounding", "sideways")
+    assert choice.exit_code == 2 and choice.stderr.startswith("error: billing.rounding must be one of ")
+    assert path.read_text() == before
+    from_env = cli("customers", "list", env={"PRAHO_BILLING_DUE_DAYS": "soon"})
+    assert (from_env.exit_code, from_env.stderr) == (
+        78, "error: PRAHO_BILLING_DUE_DAYS: billing.due_days must be int, got 'soon'\n")
 
 
 def test_malformed_config_file_exits_78_with_file_and_line(cli, tmp_path):
@@ -73,7 +86,7 @@ def test_profiles_select_settings(cli, tmp_path):
 
 def test_amount_maximums_are_bounded(cli):
     r = cli("config", "set", "billing.max_line_amount", "0")
-    assert (r.exit_code, r.stderr) == (78, "error: value: billing.max_line_amount: must be between 1 and "
-                                           "1000000000000 (units of the document's currency)\n")
+    assert (r.exit_code, r.stderr) == (2, "error: billing.max_line_amount: must be between 1 and "
+                                          "1000000000000 (units of the document's currency)\n")
     assert cli("config", "set", "billing.max_document_amount", "5000000000").exit_code == 0
     assert cli("config", "get", "billing.max_document_amount").stdout == "5000000000\n"

@@ -33,6 +33,9 @@ EXIT_CODE_RULES: tuple[str, ...] = (
     "`set -o pipefail` scripts keep working. (git exits 141, killed by SIGPIPE; praho does not.)",
     "**One item is not a batch.** A command given one server (`servers check vm1`, `servers sync-stats vm1`) "
     "exits with that failure's own code (69, 77, 78…); 6 is for several items or `--all`.",
+    "**Command-line input is 2, files and environment are 78.** `config set` with an unknown key or a value "
+    "of the wrong type exits 2 (and leaves the file unchanged); the same mistake in the config file or a "
+    "`PRAHO_*` variable exits 78, naming where it was read.",
 )
 
 
