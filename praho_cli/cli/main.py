@@ -134,9 +134,11 @@ def run(argv: Sequence[str], env: Environment | None = None) -> int:
             _quiet_broken_pipe(env)
             return 0
         except Exception as exc:  # the last line of defence: a bug
-            if launch.app is not None and launch.app.debug:
+            debug = launch.app is not None and launch.app.debug
+            if debug:
                 traceback.print_exc(file=env.stderr)
-            message = f"unexpected internal error ({type(exc).__name__}); run again with --debug for the traceback"
+            message = f"unexpected internal error ({type(exc).__name__}); " + (
+                "the traceback is above" if debug else "run again with --debug for the traceback")
             _report(launch, PrahoError(ErrorCode.INTERNAL, message))
             return 1
         finally:

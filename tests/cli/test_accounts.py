@@ -80,6 +80,26 @@ def test_malformed_and_reserved_domains_refused(hosting: Hosting, domain: str, m
     assert hosting.fleet.mutations("vm1") == [] and hosting.fleet.mutations("vm2") == []
 
 
+@pytest.mark.parametrize("domain, message", [
+    ("www.ro", "domain: www.ro is www. and a top-level domain only; give the site's own domain (e.g. shop.ro)"),
+    ("a" * 266 + ".ro", "domain: too long (269 characters; at most 253)"),
+    ("example.com", "domain: example.com is reserved (RFC 2606/6761) and cannot be hosted"),
+    ("shop.test", "domain: shop.test is reserved (RFC 2606/6761) and cannot be hosted"),
+    ("emoji😀.ro", "domain: 'emoji😀.ro' is not a valid internationalised domain name (IDNA 2008): '😀' (U+1F600) "
+                  "is not allowed in a domain name"),
+    ("shop.ro\n", "domain: 'shop.ro\\n' contains a newline (U+000A)"),
+    ("sh\top.ro", "domain: 'sh\\top.ro' contains a tab (U+0009)"),
+])
+def test_domain_messages_say_what_is_wrong_and_change_nothing(hosting: Hosting, domain: str, message: str) -> None:
+    from tests.conftest import table_dump
+
+    before = table_dump(hosting.cli.database_url)
+    r = create(hosting, domain)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"error: {message}\n")
+    assert table_dump(hosting.cli.database_url) == before
+    assert hosting.fleet.mutations("vm1") == [] and hosting.fleet.mutations("vm2") == []
+
+
 @pytest.mark.parametrize("username, message", [("ab", "3-32"), ("Root", "3-32"), ("root", "reserved"),
                                                ("a" * 33, "3-32")])
 def test_bad_usernames_refused(hosting: Hosting, username: str, message: str) -> None:
