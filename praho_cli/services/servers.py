@@ -620,7 +620,6 @@ def trust_host_key(
     known_hosts: str,
 ) -> Result[dict[str, Any]]:
     """Record a host key (after the operator saw its fingerprint) in known_hosts and the ledger."""
-    import os
     from pathlib import Path
 
     found = find_server(session, name)
@@ -632,17 +631,19 @@ def trust_host_key(
                    "or --ca-file for HTTPS)")
     host = server.ssh_host or ""
     entry_host = host if server.ssh_port == 22 else f"[{host}]:{server.ssh_port}"
+    from praho_cli.private_files import write_private
+
     path = Path(known_hosts).expanduser()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        kept = [ln for ln in existing if not (ln.split(" ", 1)[0] == entry_host and f" {key_type} " in f" {ln} ")]
-        kept.append(f"{entry_host} {key_type} {key_b64}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(kept) + "\n")
+        existing = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     except OSError as exc:
-        return err(ErrorCode.CONFIG, f"cannot write {path}: {exc.strerror}")
+        return err(ErrorCode.CONFIG, f"cannot read {path}: {exc.strerror}")
+    kept = [ln for ln in existing if not (ln.split(" ", 1)[0] == entry_host and f" {key_type} " in f" {ln} ")]
+    kept.append(f"{entry_host} {key_type} {key_b64}")
+    try:
+        write_private(path, "\n".join(kept) + "\n", what="known_hosts file", replace=True)
+    except PrahoFailure as failure:
+        return Err(failure.error)
     before = to_public(server)
     now = ctx.now()
     updated = repo.update_if_version(session, server.id or 0, server.version, {

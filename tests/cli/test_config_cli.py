@@ -90,3 +90,32 @@ def test_amount_maximums_are_bounded(cli):
                                           "1000000000000 (units of the document's currency)\n")
     assert cli("config", "set", "billing.max_document_amount", "5000000000").exit_code == 0
     assert cli("config", "get", "billing.max_document_amount").stdout == "5000000000\n"
+
+
+def test_config_file_is_never_written_through_a_link(cli, tmp_path):
+    """config init and config set write the config file like every private file: 0600 from creation,
+    never through a symbolic link (a link's target would be replaced and chmod-ed)."""
+    target = tmp_path / "elsewhere.toml"
+    target.write_text("# someone else's file\n")
+    target.chmod(0o644)
+    link = tmp_path / "praho.toml"
+    link.symlink_to(target)
+    refused = f"error: config file {link} is a symbolic link; praho never writes through a link (remove it, or " \
+              "give the real path)\n"
+    for args in (("config", "init"), ("config", "init", "--force"), ("config", "set", "billing.due_days", "30")):
+        r = cli("--config", str(link), *args)
+        assert (r.exit_code, r.stderr) == (5, refused), args
+    assert target.read_text() == "# someone else's file\n" and stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_config_init_is_private_under_any_umask(cli, tmp_path):
+    path = tmp_path / "fresh" / "praho.toml"
+    old = os.umask(0)
+    try:
+        assert cli("--config", str(path), "config", "init").exit_code == 0
+        assert cli("--config", str(path), "config", "set", "billing.due_days", "30").exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert tomllib.loads(path.read_text())["billing"]["due_days"] == 30

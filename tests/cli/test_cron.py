@@ -36,7 +36,7 @@ def billed(cli: Any, tmp_path: Path) -> Hosting:
     assert h("servers", "add", "vm1", "--url", "https://vm1.hosting.ro:10000").exit_code == 0
     assert h("servers", "check", "--all").exit_code == 0
     for domain, owner in (("acme.ro", "1"), ("acme-shop.ro", "1"), ("beta.ro", "2")):
-        r = h("accounts", "create", domain, "--customer", owner)
+        r = h("accounts", "create", domain, "--customer", owner, "--show-password")
         assert r.exit_code == 0, r.stderr
     assert h("accounts", "protect", "acme-shop.ro").exit_code == 0
     assert h("invoices", "create", "--customer", "1", "--line", "Hosting|1|100").exit_code == 0

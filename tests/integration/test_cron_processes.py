@@ -32,7 +32,7 @@ def setup_ledger(tmp_path: Path, url: str, sim: Any, clock: datetime, accounts: 
     assert cli("servers", "add", "vm1", "--url", sim.url, "--max-domains", "50").exit_code == 0
     assert cli("servers", "check", "--all").exit_code == 0
     for i in range(accounts):
-        r = cli("accounts", "create", f"site{i}.ro", "--customer", "1")
+        r = cli("accounts", "create", f"site{i}.ro", "--customer", "1", "--show-password")
         assert r.exit_code == 0, r.stderr
     return cli
 

@@ -44,6 +44,7 @@ def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
 
 def create(h: Any, domain: str, *extra: str, factory: Any = None) -> Any:
     return h("accounts", "create", domain, "--customer", "billing@acme.ro", "--server", "vm1", "-o", "json",
+             "--show-password",
              *extra, factory=factory)
 
 
@@ -190,7 +191,7 @@ def test_resume_when_the_domain_turns_out_absent_fails_and_says_how_to_retry(h: 
     # Resuming a settled job changes nothing.
     assert h("accounts", "jobs", "resume", job["id"], "-o", "json").json() == row
     # The suggested command makes a fresh attempt on the same account row.
-    again = h(*retry.split()[1:], "-o", "json")
+    again = h(*retry.split()[1:], "-o", "json", "--show-password")  # no terminal here to show the password
     assert again.exit_code == 0, again.stderr
     assert (again.json()["status"], again.json()["id"], again.json()["server"]) == ("active", account["id"], "vm1")
     assert fleet["vm1"].stats()["by_program"]["create-domain"] == 2
@@ -279,7 +280,8 @@ def test_twenty_processes_ten_slots(cli_any: Any, fleet: Any) -> None:
     env = {**base, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60", "PRAHO_SQLITE_BUSY_TIMEOUT_MS": "180000"}
     done = praho_popen(["servers", "check", "--all"], env)
     assert done.wait(60) == 0
-    procs = [praho_popen(["accounts", "create", f"site{i}.ro", "--customer", "billing@acme.ro", "-o", "json"], env)
+    procs = [praho_popen(["accounts", "create", f"site{i}.ro", "--customer", "billing@acme.ro", "-o", "json",
+                          "--show-password"], env)
              for i in range(20)]
     outputs = [p.communicate(timeout=300) for p in procs]
     results = [(p.returncode, out, err) for p, (out, err) in zip(procs, outputs, strict=True)]

@@ -86,7 +86,8 @@ def h(cli: Any, daemon: Sshd, state: SimState, acme_with_servers: SetUpHosting) 
 
 
 def create(h: Hosting, domain: str, *extra: str, **env: str) -> Any:
-    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "-o", "json", *extra, **env)
+    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "-o", "json", "--show-password", *extra,
+             **env)
 
 
 def account(h: Hosting, domain: str) -> dict[str, Any]:
@@ -121,8 +122,7 @@ def test_create_and_full_lifecycle_over_ssh(h: Hosting) -> None:
     r = create(h, "shop.ro", "--plan", "Gold", "--protect")
     assert r.exit_code == 0, r.stderr
     row = r.json()
-    assert (row["server"], row["username"], row["status"], row["plan"], row["password"]) == (
-        SERVER, "shop", "active", "Gold", None)
+    assert (row["server"], row["username"], row["status"], row["plan"]) == (SERVER, "shop", "active", "Gold")
     remote = h.remote()["shop.ro"]
     assert (remote["user"], remote["disabled"], remote["plan_id"]) == ("shop", None, "100")
     assert slots(h) == 1
