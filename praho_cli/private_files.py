@@ -110,6 +110,43 @@ def write_private(path: str | os.PathLike[str], text: str, *, what: str = "file"
     PrivateFile.open(path, what=what, replace=replace, force_hint=force_hint).write(text)
 
 
+def ensure_private_file(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` empty and 0600 (its missing directories 0700) unless it exists: how a new SQLite
+    ledger starts, so SQLite, which gives its -wal and -shm files the database file's own mode, never
+    makes any of them readable by others whatever the umask. Another process creating it at the same
+    moment is fine; a symbolic link is left to the caller (an existing ledger may be one)."""
+    target = Path(path).expanduser()
+    if os.path.lexists(target):
+        return
+    try:
+        _make_parents(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                     FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise _failure("ledger", target, exc) from None
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
+def open_to_others(path: str | os.PathLike[str],
+                   companions: tuple[str, ...] = ("-wal", "-shm")) -> list[tuple[str, int]]:
+    """(name, mode) of ``path`` and its companion files (SQLite's -wal and -shm) that users other than
+    the owner may read or write; empty when all are private or absent."""
+    found: list[tuple[str, int]] = []
+    for name in (str(path), *(f"{path}{suffix}" for suffix in companions)):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            found.append((name, mode))
+    return found
+
+
 def _make_parents(directory: Path) -> None:
     missing: list[Path] = []
     while not directory.exists():
