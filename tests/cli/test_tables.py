@@ -1,0 +1,79 @@
+"""Tables on an 80-column terminal: nothing wraps, no number or URL is broken across lines (free text
+is cut with an ellipsis, then columns are left out, amounts last), amounts are titled without
+`_cents`; `praho demo` shows each step once."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+
+from praho_cli.output.render import GAP, fit_columns
+
+ACME = ("customers", "add", "--name", "Societatea Comercială Foarte Lungă Pentru Găzduire Web SRL",
+        "--email", "facturare-departament-financiar@foarte-lunga-gazduire.ro")
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line]
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_invoice_list_fits_the_terminal_without_breaking_numbers_or_amounts(cli, width):
+    assert cli(*ACME).exit_code == 0
+    for amount in ("1234567.89", "5"):
+        made = cli("invoices", "create", "--customer", "1", "--line", f"Hosting|1|{amount}", "-o", "json")
+        assert made.exit_code == 0, made.stderr
+        assert cli("invoices", "issue", made.json()["id"]).exit_code == 0
+    r = cli("invoices", "list", tty=True, width=width, env={"NO_COLOR": "1"})
+    assert r.exit_code == 0, r.stderr
+    lines = _lines(r.stdout)
+    assert all(cell_len(line.rstrip()) <= width for line in lines), r.stdout
+    assert len(lines) == 4  # header, rule, two rows: no row wrapped onto a second line
+    header = lines[0].split()
+    assert "total" in header and not any(h.endswith("_cents") for h in header)
+    assert lines[2].split()[:1] == ["1"] and lines[3].split()[:1] == ["2"]
+    if "number" in header:
+        assert "INV2026-000001" in lines[2] and "INV2026-000002" in lines[3]
+    assert lines[2].count("1,493,827.15 RON") == 2  # total and balance, whole (1,234,567.89 + 21 % VAT)
+    left_out = r.stderr.split(f"column(s) left out to fit {width} columns: ")[1]
+    assert left_out.endswith(" (--fields or -o json shows them)\n")
+
+
+def test_free_text_is_cut_with_an_ellipsis_before_columns_are_left_out(cli):
+    assert cli(*ACME).exit_code == 0
+    r = cli("customers", "list", tty=True, width=50, env={"NO_COLOR": "1"})
+    lines = _lines(r.stdout)
+    assert all(cell_len(line.rstrip()) <= 50 for line in lines) and len(lines) == 3, r.stdout
+    assert lines[2].split()[:3] == ["1", "company", "Societatea"] and lines[2].rstrip().endswith("…")
+
+
+def test_vertical_table_titles_amounts_without_cents(cli):
+    assert cli(*ACME).exit_code == 0
+    made = cli("invoices", "create", "--customer", "1", "--line", "Hosting|1|100", "-o", "json")
+    r = cli("invoices", "show", made.json()["id"], tty=True, width=80, env={"NO_COLOR": "1"})
+    titles = [line.split()[0] for line in _lines(r.stdout) if line.strip()]
+    assert "total" in titles and "total_cents" not in titles
+    assert any(line.split()[:3] == ["total", "121.00", "RON"] for line in _lines(r.stdout))
+
+
+def test_fit_columns_leaves_out_in_order_then_cuts_the_widest_text():
+    # Everything fits: natural widths.
+    assert fit_columns([4, 10, 6], [4, 10, 6], 80) == ([0, 1, 2], [4, 10, 6])
+    # Too wide: the cuttable column (minimum 12) is cut first.
+    assert fit_columns([4, 50, 6], [4, 12, 6], 30) == ([0, 1, 2], [4, 30 - 4 - 6 - 2 * GAP, 6])
+    # Even minimums do not fit: the last column goes first, unless told otherwise; the first stays.
+    assert fit_columns([10, 10, 10], [10, 10, 10], 25) == ([0, 1], [10, 10, 10])
+    assert fit_columns([10, 10, 10], [10, 10, 10], 25, drop_order=[1, 2]) == ([0, 2], [10, 10, 10])
+    assert fit_columns([10, 10, 10], [10, 10, 10], 5) == ([0], [10, 10, 10])
+
+
+def test_demo_on_a_terminal_shows_each_step_once(cli):
+    r = cli("demo", tty=True, width=100)
+    assert r.exit_code == 0, r.stderr
+    both = r.stdout + r.stderr
+    for subject in ("Acme Web SRL", "magazin-acme.ro", "INV2026-000001"):
+        assert subject in r.stdout
+    assert both.count("add customer") == 1 and both.count("suspend account") == 1
+    assert r.stderr.startswith("Running the demo (a few seconds)…\n")
+    piped = cli("demo", "-o", "json", tty=True)  # data elsewhere: the steps show live on stderr, once
+    assert piped.exit_code == 0 and piped.stderr.count("add customer: Acme Web SRL → id 1") == 1
