@@ -50,10 +50,31 @@ def test_free_text_is_cut_with_an_ellipsis_before_columns_are_left_out(cli):
 def test_vertical_table_titles_amounts_without_cents(cli):
     assert cli(*ACME).exit_code == 0
     made = cli("invoices", "create", "--customer", "1", "--line", "Hosting|1|100", "-o", "json")
-    r = cli("invoices", "show", made.json()["id"], tty=True, width=80, env={"NO_COLOR": "1"})
-    titles = [line.split()[0] for line in _lines(r.stdout) if line.strip()]
-    assert "total" in titles and "total_cents" not in titles
-    assert any(line.split()[:3] == ["total", "121.00", "RON"] for line in _lines(r.stdout))
+    r = cli("invoices", "show", made.json()["id"], "--fields", "number,total_cents,status", tty=True, width=80,
+            env={"NO_COLOR": "1"})
+    assert [line.split()[:3] for line in _lines(r.stdout)] == [["number"], ["total", "121.00", "RON"], ["status", "draft"]]
+
+
+def test_invoice_show_on_a_terminal_is_a_document(cli):
+    assert cli(*ACME).exit_code == 0
+    made = cli("invoices", "create", "--customer", "1", "--line", "Hosting Gold [red]x[/red]|12|10",
+               "--line", "Domeniu .ro|1|50", "-o", "json")
+    assert cli("invoices", "issue", made.json()["id"]).exit_code == 0
+    assert cli("payments", "record", "--invoice", "INV2026-000001", "--amount", "50").exit_code == 0
+    r = cli("invoices", "show", "INV2026-000001", tty=True, width=80, env={"NO_COLOR": "1"})
+    assert (r.exit_code, r.stderr) == (0, "")
+    lines = [line.rstrip() for line in r.stdout.split("\n")]
+    assert lines[:2] == ["Invoice INV2026-000001 · partially paid",
+                         "issued 2026-11-26 · tax point 2026-11-26 · due 2026-12-10 (14 days)"]
+    assert lines[3].split() == ["Seller", "Customer"]
+    assert lines[4].startswith("Praho Test SRL") and "Societatea Comercială" in r.stdout
+    assert any(line.split()[:5] == ["1", "Hosting", "Gold", "[red]x[/red]", "12"] for line in lines)  # not markup
+    assert any(line.split() == ["2", "Domeniu", ".ro", "1", "50.00", "RON", "21", "%", "50.00", "RON"] for line in lines)
+    assert [line.split()[-3:] for line in lines if line.strip().startswith(("total", "paid", "balance"))] == [
+        ["total", "205.70", "RON"], ["paid", "50.00", "RON"], ["balance", "155.70", "RON"]]
+    assert "Payments" in lines and "{" not in r.stdout and "_cents" not in r.stdout
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert cli("invoices", "show", "INV2026-000001", "-o", "json").json()["total_cents"] == 20570  # the record
 
 
 def test_fit_columns_leaves_out_in_order_then_cuts_the_widest_text():
