@@ -42,7 +42,8 @@ ACCOUNT = RecordType(
         Field("id", "string", "Ledger id of the account."),
         Field("domain", "string", "Domain, lower-case, IDNA (punycode) form."),
         Field("domain_unicode", "string", "Domain as people read it.", table=False),
-        Field("customer_id", "string", "Owner (customer id)."),
+        Field("customer_id", "string", "Owner (customer id).", table=False),
+        Field("customer_name", "string", "Owner's name."),
         Field("server", "string", "Server name."),
         Field("username", "string", "Virtualmin administration username."),
         Field("plan", "string|null", "Virtualmin plan."),
@@ -253,12 +254,14 @@ def check_password(password: str) -> Result[str]:
 # --------------------------------------------------------------------------- records
 
 
-def to_public(account: HostingAccount, server_name: str, password: str | None = None) -> dict[str, Any]:
+def to_public(account: HostingAccount, server_name: str, customer_name: str,
+              password: str | None = None) -> dict[str, Any]:
     return {
         "id": str(account.id),
         "domain": account.domain,
         "domain_unicode": account.domain_unicode,
         "customer_id": str(account.customer_id),
+        "customer_name": customer_name,
         "server": server_name,
         "username": account.username,
         "plan": account.plan,
@@ -297,8 +300,14 @@ def server_name(session: Session, server_id: int) -> str:
     return server.name if server else f"#{server_id}"
 
 
+def customer_name(session: Session, customer_id: int) -> str:
+    """The owner's name (the session's identity map answers when the customer was loaded already)."""
+    customer = session.get(Customer, customer_id)
+    return customer.name if customer else f"#{customer_id}"
+
+
 def public_of(session: Session, account: HostingAccount) -> dict[str, Any]:
-    return to_public(account, server_name(session, account.server_id))
+    return to_public(account, server_name(session, account.server_id), customer_name(session, account.customer_id))
 
 
 def find_account(session: Session, ref: str) -> Result[HostingAccount]:
@@ -343,8 +352,15 @@ def list_accounts(session: Session, flt: AccountFilter) -> Result[Iterator[dict[
             return found
         customer_id = found.value.id
     names = {s.id: s.name for s in server_repo.iter_servers(session)}
+    owners: dict[int, str] = {}
     rows = repo.iter_accounts(session, server_id=server_id, customer_id=customer_id, status=flt.status)
-    return Ok(to_public(a, names.get(a.server_id, "")) for a in rows)
+
+    def owner(account: HostingAccount) -> str:
+        if account.customer_id not in owners:
+            owners[account.customer_id] = customer_name(session, account.customer_id)
+        return owners[account.customer_id]
+
+    return Ok(to_public(a, names.get(a.server_id, ""), owner(a)) for a in rows)
 
 
 def show_account(session: Session, ref: str) -> Result[dict[str, Any]]:
@@ -420,7 +436,7 @@ def _finish(
             session, claim.account_id, claim.version, {**(values or {}), "pending_op": None, "updated_at": now})
         if updated is None:
             return err(ErrorCode.CONFLICT, f"account {claim.account_id} changed while {action} ran")
-        after = to_public(updated, claim.server.name)
+        after = to_public(updated, claim.server.name, claim.before["customer_name"])
         if values is not None:
             audit.append(session, ts=now, actor=ctx.actor, action=action, entity_type="account",
                          entity_id=after["id"], before=claim.before, after=after)

@@ -98,3 +98,23 @@ def test_demo_on_a_terminal_shows_each_step_once(cli):
     assert r.stderr.startswith("Running the demo (a few seconds)…\n")
     piped = cli("demo", "-o", "json", tty=True)  # data elsewhere: the steps show live on stderr, once
     assert piped.exit_code == 0 and piped.stderr.count("add customer: Acme Web SRL → id 1") == 1
+
+
+def test_accounts_list_names_the_customer(cli, tmp_path):
+    from tests.unit.hosting.simfleet import LocalFleet
+
+    fleet = LocalFleet(tmp_path / "sim")
+
+    def h(*args, **kwargs):
+        return cli(*args, transport_factory=fleet.factory, **kwargs)
+
+    assert h(*ACME).exit_code == 0
+    assert h("servers", "add", "vm1", "--url", "https://vm1.hosting.ro:10000").exit_code == 0
+    assert h("servers", "check", "vm1").exit_code == 0
+    made = h("accounts", "create", "shop.ro", "--customer", "1", "--show-password", "-o", "json")
+    assert made.exit_code == 0 and made.json()["customer_name"] == ACME[3]
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["customer_name"] == ACME[3]
+    r = h("accounts", "list", tty=True, width=80, env={"NO_COLOR": "1"})
+    lines = _lines(r.stdout)
+    assert lines[0].split()[:3] == ["id", "domain", "customer_name"]
+    assert lines[2].split()[:3] == ["1", "shop.ro", "Societatea"] and all(cell_len(x) <= 80 for x in lines)
