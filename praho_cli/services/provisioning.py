@@ -455,7 +455,7 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
         if account is None:
             return err(ErrorCode.INELIGIBLE, f"job {job.id}: its account is gone from the ledger")
         intent = Intent(account.id or 0, job.id or 0, server, job.domain, job.username, True,
-                        json.loads(job.steps_json))
+                        json.loads(job.steps_json), customer_name(session, account.customer_id))
         retry_command = _create_command(job.domain, str(account.customer_id), account.plan, account.template,
                                         server.name)
     client = clients(server)
