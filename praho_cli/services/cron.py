@@ -305,7 +305,7 @@ def task_status(session: Session, ctx: ServiceContext) -> Result[list[dict[str, 
     (a fresh install) nothing is stale yet."""
     max_age = timedelta(hours=int(ctx.setting("cron.max_age_hours") or 26))
     now = ctx.now()
-    cron_has_run = session.execute(select(CronRun.id).limit(1)).first() is not None
+    cron_has_run = session.execute(select(col(CronRun.id)).limit(1)).first() is not None
     rows = []
     for task in TASKS:
         latest = session.execute(select(CronTaskRun).where(col(CronTaskRun.task) == task)
