@@ -45,7 +45,7 @@ def expected_files() -> dict[Path, str]:
 
 
 def exit_codes_doc() -> str:
-    from praho_cli.cli.commands.help import EXIT_CODE_TABLE
+    from praho_cli.cli.commands.help import EXIT_CODE_RULES, EXIT_CODE_TABLE
     from praho_cli.result import EXIT_CODES
 
     lines = ["# Exit codes", "", "Every praho command exits with one of these (`praho help exit-codes` prints the same",
@@ -54,6 +54,7 @@ def exit_codes_doc() -> str:
     for code, meaning in EXIT_CODE_TABLE:
         names = ", ".join(f"`{c}`" for c, n in EXIT_CODES.items() if n == code)
         lines.append(f"| {code} | {meaning} | {names} |")
+    lines += ["", "## How they apply", ""] + [f"- {rule}" for rule in EXIT_CODE_RULES]
     return "\n".join(lines) + "\n"
 
 

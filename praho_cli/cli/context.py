@@ -60,6 +60,7 @@ class AppContext:
         self.run_id = uuid.uuid4().hex[:12]
         self._database: Database | None = None
         self._schema_checked = False
+        self._ledger_privacy_checked = False
         self._warned = False
 
     # --- settings and streams -----------------------------------------------------------------
@@ -155,6 +156,8 @@ class AppContext:
         self.apply_settings_to_streams()
         if self._database is None:
             self._database = open_database(self.database_url(), int(self.settings.get("sqlite_busy_timeout_ms")))
+            if self._database.is_sqlite and self._database.url.database:
+                self._warn_if_ledger_is_open_to_others(self._database.url.database)
         if check_schema and not self._schema_checked:
             from praho_cli.ledger.schema import require_current
 
@@ -177,8 +180,25 @@ class AppContext:
         if reader is None:
             yield None
             return
+        self._warn_if_ledger_is_open_to_others(str(reader.path))
         with reader:
             yield reader
+
+    def _warn_if_ledger_is_open_to_others(self, path: str) -> None:
+        """Once per process: an SQLite ledger (or its -wal/-shm) that other users can read."""
+        from praho_cli.private_files import open_to_others
+
+        if self._ledger_privacy_checked or path == ":memory:":
+            return
+        self._ledger_privacy_checked = True
+        exposed = open_to_others(path)
+        if exposed:
+            import shlex
+
+            files = ", ".join(f"{name} (mode {mode:04o})" for name, mode in exposed)
+            self.messages.warning(f"the ledger holds personal data (CNPs, addresses) but other users can read "
+                                  f"{files}; make it private with: chmod go= "
+                                  f"{' '.join(shlex.quote(name) for name, _ in exposed)}", event="ledger.exposed")
 
     def close(self) -> None:
         """Release the ledger's connections (a long-lived process may run many commands)."""

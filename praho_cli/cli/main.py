@@ -2,7 +2,8 @@
 
 Expected failures arrive as :class:`PrahoFailure` and print one line on stderr. Usage errors from
 Click print one line and exit 2. Anything else is a bug: one line naming the exception type, and a
-traceback only with ``--debug``. A closed pipe (``praho … | head``) ends the run quietly.
+traceback only with ``--debug``. A closed pipe (``praho … | head``) ends the run quietly with exit 0:
+the reader has all it asked for (docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -74,6 +75,19 @@ def _click_exceptions() -> _ClickExceptions:
     return _ClickExceptions()
 
 
+def _invoke(command: Any, argv: Sequence[str], launch: Launch) -> Any:
+    """Click's ``main`` without its handler that turns a closed stdout (EPIPE) into exit 1: the
+    BrokenPipeError reaches :func:`run`, which ends quietly. Completion requests still go through
+    ``main`` (they answer and exit before any command runs)."""
+    if "_PRAHO_COMPLETE" in launch.env.environ:
+        return command.main(args=list(argv), prog_name="praho", standalone_mode=False, obj=launch)
+    try:
+        with command.make_context("praho", list(argv), obj=launch) as ctx:
+            return command.invoke(ctx)
+    except EOFError as exc:  # what click.main does with an end of input at a prompt
+        raise _click_exceptions().Abort() from exc
+
+
 def run(argv: Sequence[str], env: Environment | None = None) -> int:
     import typer
 
@@ -91,7 +105,7 @@ def run(argv: Sequence[str], env: Environment | None = None) -> int:
     redirect_err = contextlib.redirect_stderr(env.stderr) if env.stderr is not sys.stderr else contextlib.nullcontext()
     with redirect_out, redirect_err:
         try:
-            rv = command.main(args=list(argv), prog_name="praho", standalone_mode=False, obj=launch)
+            rv = _invoke(command, argv, launch)
             return rv if isinstance(rv, int) else 0
         except PrahoFailure as failure:
             if launch.app is not None and launch.app.debug:
@@ -120,9 +134,11 @@ def run(argv: Sequence[str], env: Environment | None = None) -> int:
             _quiet_broken_pipe(env)
             return 0
         except Exception as exc:  # the last line of defence: a bug
-            if launch.app is not None and launch.app.debug:
+            debug = launch.app is not None and launch.app.debug
+            if debug:
                 traceback.print_exc(file=env.stderr)
-            message = f"unexpected internal error ({type(exc).__name__}); run again with --debug for the traceback"
+            message = f"unexpected internal error ({type(exc).__name__}); " + (
+                "the traceback is above" if debug else "run again with --debug for the traceback")
             _report(launch, PrahoError(ErrorCode.INTERNAL, message))
             return 1
         finally:

@@ -2,15 +2,13 @@
 
 Read with ``tomllib``; values are rendered with ``tomli-w``. ``config set`` edits the one line that
 holds the key (or un-comments the starter file's ``# key = default`` line) so the user's comments
-and layout survive; the result is re-parsed before it replaces the file. Files are written mode 0600
-through a temporary file and a rename.
+and layout survive; the result is re-parsed before it replaces the file. Files are written through
+praho_cli.private_files: mode 0600 from creation, a temporary file and a rename, never through a link.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import tomli_w
 
 from praho_cli.config import schema
+from praho_cli.private_files import write_private
 from praho_cli.result import ErrorCode, PrahoFailure
 
 
@@ -75,19 +74,6 @@ def find_key_line(text: str, dotted: str) -> int | None:
     return None
 
 
-def write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".praho-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render_value(value: Any) -> str:
     return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
 
@@ -139,7 +125,7 @@ def set_value(path: Path, dotted: str, value: Any, profile: str | None = None) -
             node = node.setdefault(part, {})
         node[leaf] = value
         result = tomli_w.dumps(doc)
-    write_private(path, result)
+    write_private(path, result, what="config file", replace=True)
 
 
 def _table_of(doc: dict[str, Any], dotted: str) -> Any:

@@ -44,11 +44,19 @@ def _config_error(message: str, **details: Any) -> PrahoFailure:
     return PrahoFailure.of(ErrorCode.CONFIG, message, **details)
 
 
-def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False, *, setting_it: bool = False) -> Any:
+def coerce(setting: schema.Setting, raw: Any, where: str | None, typed: bool = False,
+           code: ErrorCode = ErrorCode.CONFIG, *, setting_it: bool = False) -> Any:
     """Check a value from a file (``typed``: TOML already has types) or from text (env, flags).
 
+    A bad value is a configuration error (78) where it was read from (``where``: the file and key, the
+    variable); ``config set`` passes ``where=None`` and ``code=INVALID``: there it is bad input (2).
     ``setting_it``: the value is being set (`config set`), so the setting's ``set_check`` runs too.
     """
+    at = f"{where}: " if where else ""
+
+    def bad(message: str) -> PrahoFailure:
+        return PrahoFailure.of(code, at + message)
+
     expected = setting.type
     value = raw
     if isinstance(raw, str) and expected is not str and not typed:
@@ -63,9 +71,7 @@ def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False, *
             elif expected is float:
                 value = float(text)
         except ValueError:
-            raise _config_error(
-                f"{where}: {setting.key} must be {expected.__name__}, got {raw!r}"
-            ) from None
+            raise bad(f"{setting.key} must be {expected.__name__}, got {raw!r}") from None
     ok = (
         isinstance(value, bool) if expected is bool
         else (isinstance(value, int) and not isinstance(value, bool)) if expected is int
@@ -73,18 +79,18 @@ def coerce(setting: schema.Setting, raw: Any, where: str, typed: bool = False, *
         else isinstance(value, expected)
     )
     if not ok:
-        raise _config_error(f"{where}: {setting.key} must be {expected.__name__}, got {type(value).__name__}")
+        raise bad(f"{setting.key} must be {expected.__name__}, got {type(value).__name__}")
     if expected is float:
         value = float(value)
     if setting.choices and value not in setting.choices:
         shown = ", ".join(c for c in setting.choices if c) or "(empty)"
-        raise _config_error(f"{where}: {setting.key} must be one of {shown}, got {value!r}")
+        raise bad(f"{setting.key} must be one of {shown}, got {value!r}")
     for check in (setting.check, setting.set_check if setting_it else None):
         if check is not None:
             try:
                 check(value)
             except ValueError as exc:
-                raise _config_error(f"{where}: {setting.key}: {exc}") from None
+                raise bad(f"{setting.key}: {exc}") from None
     return value
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -87,8 +86,11 @@ def open_database(raw_url: str, busy_timeout_ms: int = 30000) -> Database:
     url = parse_url(raw_url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            from praho_cli.private_files import ensure_private_file
+
+            # It holds CNPs and addresses: 0600 from creation (and so are SQLite's -wal and -shm).
+            ensure_private_file(database)
         engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None, "check_same_thread": False},

@@ -80,6 +80,43 @@ def format_minor(amount: int, currency: str | None) -> str:
     return f"{grouped} {currency}" if currency else grouped
 
 
+SHRINK_TO = 12  # free text is cut no shorter than this (or its header) before columns are left out
+GAP = 3  # between two columns of a SIMPLE_HEAD table without edges: padding, divider, padding
+
+
+def fit_columns(natural: Sequence[int], minimum: Sequence[int], width: int,
+                drop_order: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
+    """Which columns (indices, in order) fit ``width``, and each one's width.
+
+    Columns are left out in ``drop_order`` (default: the last first; the first column always stays)
+    while even the minimum widths of the rest cannot fit. The columns kept get their natural width,
+    the widest cuttable ones cut (with an ellipsis) towards their minimum until the table fits."""
+    keep = list(range(len(natural)))
+    order = [i for i in (drop_order if drop_order is not None else range(len(natural) - 1, 0, -1)) if i != 0]
+
+    def total(widths: Sequence[int]) -> int:
+        return sum(widths[i] for i in keep) + GAP * (len(keep) - 1)
+
+    for i in order:
+        if total(minimum) <= width:
+            break
+        keep.remove(i)
+    widths = list(natural)
+    while total(widths) > width:
+        cuttable = [i for i in keep if widths[i] > minimum[i]]
+        if not cuttable:
+            break
+        widest = max(cuttable, key=lambda i: widths[i])
+        widths[widest] -= min(total(widths) - width, widths[widest] - minimum[widest])
+    return keep, widths
+
+
+def _close(rows: Iterable[Any]) -> None:
+    close = getattr(rows, "close", None)
+    if callable(close):
+        close()
+
+
 class Renderer:
     """Bound to one record type, one format and one field selection, validated up front."""
 
@@ -123,6 +160,14 @@ class Renderer:
         self.out.flush()
 
     def many(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Write every row; the rows' iterator is closed when this returns or fails (a reader that
+        closed the pipe), so a generator's cursor is released while its connection is still open."""
+        try:
+            return self._many(rows)
+        finally:
+            _close(rows)
+
+    def _many(self, rows: Iterable[Mapping[str, Any]]) -> int:
         fmt = self.format
         count = 0
         out = self.out
@@ -155,6 +200,12 @@ class Renderer:
         The same bytes :meth:`many` writes for the same rows; only json and jsonl take them."""
         if not self.writes_json_rows:
             raise ValueError(f"{self.format} rows cannot be written from JSON text")
+        try:
+            return self._many_encoded(lines)
+        finally:
+            _close(lines)
+
+    def _many_encoded(self, lines: Iterable[str]) -> int:
         out = self.out
         count = 0
         if self.format == "jsonl":
@@ -198,23 +249,50 @@ class Renderer:
             soft_wrap=False,
         )
 
+    def _header(self, name: str) -> str:
+        """A column's title: an amount is shown formatted with its currency, so not as ``*_cents``."""
+        spec = self._by_name.get(name)
+        return name.removesuffix("_cents") if spec is not None and spec.money_currency else name
+
+    def _shrinkable(self, name: str) -> bool:
+        """Free text may be cut with an ellipsis to fit; numbers, ids, amounts, dates and enums never."""
+        spec = self._by_name[name]
+        return (spec.type in ("string", "string|null") and spec.format is None and not spec.enum
+                and not spec.money_currency and name != "id" and not name.endswith(("_id", "number")))
+
+    def _drop_order(self, names: Sequence[str]) -> list[int]:
+        """Columns to leave out first when a table is too wide: the last ones, amounts after all others."""
+        money = [i for i, n in enumerate(names) if self._by_name[n].money_currency]
+        return [i for i in range(len(names) - 1, 0, -1) if i not in money] + money[::-1]
+
     def _table(self, rows: Iterable[Mapping[str, Any]]) -> int:
         from rich import box
+        from rich.cells import cell_len
         from rich.table import Table
 
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        for name in self.table_fields:
-            table.add_column(name, overflow="fold")
-        count = 0
-        for row in rows:
-            table.add_row(*(self._display(n, row) for n in self.table_fields))
-            count += 1
-        if count == 0:
+        names = self.table_fields
+        cells = [[self._display(n, row) for n in names] for row in rows]
+        if not cells:
             if not self.streams.quiet:
                 self.streams.env.stderr.write(f"No {self.rtype.title.lower()}s.\n")
             return 0
-        self._console().print(table)
-        return count
+        console = self._console()
+        headers = [self._header(n) for n in names]
+        natural = [max(cell_len(headers[i]), *(cell_len(row[i]) for row in cells)) for i in range(len(names))]
+        keep, widths = fit_columns(natural, [
+            min(natural[i], max(cell_len(headers[i]), SHRINK_TO)) if self._shrinkable(n) else natural[i]
+            for i, n in enumerate(names)], console.width, self._drop_order(names))
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for i in keep:
+            table.add_column(headers[i], no_wrap=True, overflow="ellipsis", min_width=widths[i], max_width=widths[i])
+        for row in cells:
+            table.add_row(*(row[i] for i in keep))
+        console.print(table)
+        hidden = [names[i] for i in range(len(names)) if i not in keep]
+        if hidden and not self.streams.quiet:
+            self.streams.env.stderr.write(f"{len(hidden)} column(s) left out to fit {console.width} columns: "
+                                          f"{', '.join(hidden)} (--fields or -o json shows them)\n")
+        return len(cells)
 
     def _table_vertical(self, row: Mapping[str, Any]) -> None:
         from rich import box
@@ -224,5 +302,5 @@ class Renderer:
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for name in self.fields:
-            table.add_row(name, self._display(name, row))
+            table.add_row(self._header(name), self._display(name, row))
         self._console().print(table)

@@ -42,7 +42,8 @@ ACCOUNT = RecordType(
         Field("id", "string", "Ledger id of the account."),
         Field("domain", "string", "Domain, lower-case, IDNA (punycode) form."),
         Field("domain_unicode", "string", "Domain as people read it.", table=False),
-        Field("customer_id", "string", "Owner (customer id)."),
+        Field("customer_id", "string", "Owner (customer id).", table=False),
+        Field("customer_name", "string", "Owner's name."),
         Field("server", "string", "Server name."),
         Field("username", "string", "Virtualmin administration username."),
         Field("plan", "string|null", "Virtualmin plan."),
@@ -82,7 +83,7 @@ JOB = RecordType(
 )
 
 # RFC 2606 / RFC 6761 names and the ones no hosting company can sell.
-RESERVED_SUFFIXES = ("localhost", "invalid", "local", "example", "arpa", "onion", "internal")
+RESERVED_SUFFIXES = ("localhost", "invalid", "local", "example", "test", "arpa", "onion", "internal")
 RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 RESERVED_USERNAMES = frozenset({
     "root", "admin", "administrator", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news",
@@ -112,33 +113,78 @@ STALE_CLAIM = timedelta(minutes=15)
 
 
 def normalize_domain(raw: str) -> Result[tuple[str, str]]:
-    """(IDNA form, Unicode form) of a domain, or INVALID saying why."""
-    text = raw.strip().rstrip(".").lower()
-    if not text:
-        return err(ErrorCode.INVALID, "domain: must not be empty", field="domain")
-    try:
-        ascii_name = text if text.isascii() else text.encode("idna").decode("ascii")
-    except UnicodeError:
-        return err(ErrorCode.INVALID, f"domain: {raw!r} is not a valid internationalised domain name", field="domain")
+    """(IDNA form, Unicode form) of a domain that can be hosted, or INVALID saying what is wrong."""
+    parsed = parse_domain(raw)
+    if isinstance(parsed, Err):
+        return parsed
+    ascii_name, _ = parsed.value
     labels = ascii_name.split(".")
-    if len(labels) < 2 or len(ascii_name) > 253:
-        return err(ErrorCode.INVALID, f"domain: {raw!r} needs a name and a top-level domain (e.g. shop.ro)",
-                   field="domain")
-    if not all(LABEL_RE.match(label) for label in labels) or labels[-1].isdigit():
-        return err(ErrorCode.INVALID, f"domain: {raw!r} is malformed (labels of a-z, 0-9 and inner '-', "
-                   "at most 63 characters; no IP addresses)", field="domain")
     if labels[0] == "www":
         # Virtualmin refuses it too ("Domain name does not need to have www. at the start").
+        if len(labels) == 2:
+            return err(ErrorCode.INVALID, f"domain: {ascii_name} is www. and a top-level domain only; give the "
+                       "site's own domain (e.g. shop.ro)", field="domain")
         return err(ErrorCode.INVALID, f"domain: give {'.'.join(labels[1:])} without www.", field="domain")
     if labels[-1] in RESERVED_SUFFIXES or any(ascii_name == d or ascii_name.endswith("." + d)
                                               for d in RESERVED_DOMAINS):
         return err(ErrorCode.INVALID, f"domain: {ascii_name} is reserved (RFC 2606/6761) and cannot be hosted",
                    field="domain")
+    return parsed
+
+
+def parse_domain(raw: str) -> Result[tuple[str, str]]:
+    """(IDNA form, Unicode form) of any well-formed domain name (IDNA 2008, UTS #46 mapping), reserved
+    names included: what looking an account up needs. :func:`normalize_domain` adds the hosting rules."""
+    import idna
+
+    from praho_cli.services.text import control_character
+
+    bad = control_character(raw)
+    if bad is not None:
+        return err(ErrorCode.INVALID, f"domain: {raw!r} contains a {bad}", field="domain")
+    text = raw.strip().rstrip(".").lower()
+    if not text:
+        return err(ErrorCode.INVALID, "domain: must not be empty", field="domain")
+    if text.isascii():
+        ascii_name = text
+    else:
+        try:
+            ascii_name = idna.encode(text, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            if "too long" not in str(exc):
+                return err(ErrorCode.INVALID, f"domain: {raw!r} is not a valid internationalised domain name "
+                           f"(IDNA 2008): {_idna_reason(exc)}", field="domain")
+            # Valid characters, too many of them: the lengths below say which part and by how much.
+            ascii_name = ".".join(label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+                                  for label in idna.uts46_remap(text, std3_rules=True).split("."))
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253:
+        return err(ErrorCode.INVALID, f"domain: too long ({len(ascii_name)} characters"
+                   f"{' in its IDNA form' if ascii_name != text else ''}; at most 253)", field="domain")
+    if len(labels) < 2:
+        return err(ErrorCode.INVALID, f"domain: {raw!r} needs a name and a top-level domain (e.g. shop.ro)",
+                   field="domain")
+    long_label = next((label for label in labels if len(label) > 63), None)
+    if long_label is not None:
+        return err(ErrorCode.INVALID, f"domain: the label {long_label[:20]}… is too long ({len(long_label)} "
+                   "characters; at most 63)", field="domain")
+    if not all(LABEL_RE.match(label) for label in labels) or labels[-1].isdigit():
+        return err(ErrorCode.INVALID, f"domain: {raw!r} is malformed (labels of a-z, 0-9 and inner '-', "
+                   "at most 63 characters; no IP addresses)", field="domain")
     try:
-        unicode_name = ascii_name.encode("ascii").decode("idna")
-    except UnicodeError:
+        unicode_name = idna.decode(ascii_name) if "xn--" in ascii_name else ascii_name
+    except idna.IDNAError:
         return err(ErrorCode.INVALID, f"domain: {raw!r} has an invalid punycode label", field="domain")
     return Ok((ascii_name, unicode_name))
+
+
+def _idna_reason(exc: Exception) -> str:
+    """idna's "Codepoint U+1F600 at position 6 of 'emoji😀' not allowed" as "'😀' (U+1F600) is not allowed"."""
+    match = re.match(r"Codepoint (U\+[0-9A-F]+) at position \d+ of .* not allowed", str(exc))
+    if match:
+        char = chr(int(match.group(1)[2:], 16))
+        return f"{char!r} ({match.group(1)}) is not allowed in a domain name"
+    return str(exc)
 
 
 def validate_username(raw: str) -> Result[str]:
@@ -208,12 +254,14 @@ def check_password(password: str) -> Result[str]:
 # --------------------------------------------------------------------------- records
 
 
-def to_public(account: HostingAccount, server_name: str, password: str | None = None) -> dict[str, Any]:
+def to_public(account: HostingAccount, server_name: str, customer_name: str,
+              password: str | None = None) -> dict[str, Any]:
     return {
         "id": str(account.id),
         "domain": account.domain,
         "domain_unicode": account.domain_unicode,
         "customer_id": str(account.customer_id),
+        "customer_name": customer_name,
         "server": server_name,
         "username": account.username,
         "plan": account.plan,
@@ -252,8 +300,14 @@ def server_name(session: Session, server_id: int) -> str:
     return server.name if server else f"#{server_id}"
 
 
+def customer_name(session: Session, customer_id: int) -> str:
+    """The owner's name (the session's identity map answers when the customer was loaded already)."""
+    customer = session.get(Customer, customer_id)
+    return customer.name if customer else f"#{customer_id}"
+
+
 def public_of(session: Session, account: HostingAccount) -> dict[str, Any]:
-    return to_public(account, server_name(session, account.server_id))
+    return to_public(account, server_name(session, account.server_id), customer_name(session, account.customer_id))
 
 
 def find_account(session: Session, ref: str) -> Result[HostingAccount]:
@@ -261,7 +315,7 @@ def find_account(session: Session, ref: str) -> Result[HostingAccount]:
     if ref.isdigit():
         account = repo.get_by_id(session, int(ref))
     else:
-        normalized = normalize_domain(ref)
+        normalized = parse_domain(ref)  # a reserved name may still be in the ledger (adopted from a server)
         if isinstance(normalized, Err):
             return normalized
         account = repo.get_by_domain(session, normalized.value[0])
@@ -298,8 +352,15 @@ def list_accounts(session: Session, flt: AccountFilter) -> Result[Iterator[dict[
             return found
         customer_id = found.value.id
     names = {s.id: s.name for s in server_repo.iter_servers(session)}
+    owners: dict[int, str] = {}
     rows = repo.iter_accounts(session, server_id=server_id, customer_id=customer_id, status=flt.status)
-    return Ok(to_public(a, names.get(a.server_id, "")) for a in rows)
+
+    def owner(account: HostingAccount) -> str:
+        if account.customer_id not in owners:
+            owners[account.customer_id] = customer_name(session, account.customer_id)
+        return owners[account.customer_id]
+
+    return Ok(to_public(a, names.get(a.server_id, ""), owner(a)) for a in rows)
 
 
 def show_account(session: Session, ref: str) -> Result[dict[str, Any]]:
@@ -375,7 +436,7 @@ def _finish(
             session, claim.account_id, claim.version, {**(values or {}), "pending_op": None, "updated_at": now})
         if updated is None:
             return err(ErrorCode.CONFLICT, f"account {claim.account_id} changed while {action} ran")
-        after = to_public(updated, claim.server.name)
+        after = to_public(updated, claim.server.name, claim.before["customer_name"])
         if values is not None:
             audit.append(session, ts=now, actor=ctx.actor, action=action, entity_type="account",
                          entity_id=after["id"], before=claim.before, after=after)

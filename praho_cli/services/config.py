@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from praho_cli.config import schema
-from praho_cli.config.files import set_value, starter_file, write_private
+from praho_cli.config.files import set_value, starter_file
 from praho_cli.config.settings import Settings, coerce
 from praho_cli.ledger.engine import redact_url
+from praho_cli.private_files import write_private
 from praho_cli.records import Field, RecordType
-from praho_cli.result import ErrorCode, Ok, Result, err
+from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
 
 SETTING = RecordType(
     name="setting",
@@ -66,14 +67,18 @@ def set_(settings: Settings, key: str, raw: str) -> Result[dict[str, Any]]:
     if how == "value" and setting.secret:
         return err(ErrorCode.INVALID, f"{key} is a secret and is never taken from the command line (it would stay "
                    f"in your shell history); set {key}_file or {key}_command, or {schema.env_name(key)}")
-    value: Any = raw if how != "value" else coerce(setting, raw, "value", setting_it=True)
+    # Like an unknown key, a value of the wrong type is bad input on the command line (exit 2);
+    # exit 78 is for a config file or environment that praho cannot use.
+    value: Any = raw if how != "value" else coerce(setting, raw, None, code=ErrorCode.INVALID, setting_it=True)
     set_value(settings.path, key, value, settings.profile)
     return Ok({"key": key, "value": value, "source": f"profile {settings.profile}" if settings.profile else "file",
                "secret": False})
 
 
 def init_file(path: Path, force: bool) -> Result[dict[str, Any]]:
-    if path.exists() and not force:
-        return err(ErrorCode.CONFLICT, f"{path} already exists; pass --force to overwrite it")
-    write_private(path, starter_file())
+    """The starter file, mode 0600; an existing file only with ``force``, a symbolic link never."""
+    try:
+        write_private(path, starter_file(), what="config file", replace=force)
+    except PrahoFailure as failure:
+        return Err(failure.error)
     return Ok({"path": str(path)})

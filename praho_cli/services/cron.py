@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,7 +78,7 @@ TASK_STATUS = RecordType(
         Field("last_run_at", "string|null", "Start of its latest run (UTC).", format="date-time"),
         Field("last_success_at", "string|null", "End of its latest successful run (UTC).", format="date-time"),
         Field("age_hours", "number|null", "Hours since the latest success (null: never succeeded)."),
-        Field("stale", "boolean", "No success within cron.max_age_hours."),
+        Field("stale", "boolean", "No success within cron.max_age_hours (never, once cron has run)."),
         Field("last_error", "string|null", "Error of its latest run.", table=False),
     ),
 )
@@ -302,8 +302,12 @@ TASK_FUNCTIONS: dict[str, Callable[[Database, ServiceContext, CronHooks], TaskOu
 
 
 def task_status(session: Session, ctx: ServiceContext) -> Result[list[dict[str, Any]]]:
+    """Each task's latest run and success. A task is stale when its last success is older than
+    cron.max_age_hours, or when it never succeeded although cron has run; before cron's first run
+    (a fresh install) nothing is stale yet."""
     max_age = timedelta(hours=int(ctx.setting("cron.max_age_hours") or 26))
     now = ctx.now()
+    cron_has_run = session.execute(select(col(CronRun.id)).limit(1)).first() is not None
     rows = []
     for task in TASKS:
         latest = session.execute(select(CronTaskRun).where(col(CronTaskRun.task) == task)
@@ -317,7 +321,7 @@ def task_status(session: Session, ctx: ServiceContext) -> Result[list[dict[str, 
         rows.append({
             "task": task, "last_status": latest.status if latest else None,
             "last_run_at": iso(latest.started_at) if latest else None, "last_success_at": iso(done_at),
-            "age_hours": age, "stale": done_at is None or now - done_at > max_age,
+            "age_hours": age, "stale": (cron_has_run if done_at is None else now - done_at > max_age),
             "last_error": latest.error if latest else None,
         })
     return Ok(rows)
@@ -334,7 +338,9 @@ MARKER = "# praho cron run"
 
 
 def crontab_line(praho: Sequence[str], schedule: str, profile: str | None, config: str | None,
-                 log_file: str) -> str:
+                 log_file: str, environment: Mapping[str, str] | None = None) -> str:
+    """The crontab line: ``environment`` (assignments cron's bare environment lacks, never secrets),
+    then praho's absolute command, the config file and profile it was installed with, and the log."""
     import shlex
 
     args = [*praho]
@@ -343,7 +349,8 @@ def crontab_line(praho: Sequence[str], schedule: str, profile: str | None, confi
     if profile:
         args += ["--profile", profile]
     args += ["--no-input", "--log-format", "json", "cron", "run"]
-    return f"{schedule} {shlex.join(args)} >>{shlex.quote(log_file)} 2>&1 {MARKER}"
+    assignments = "".join(f"{name}={shlex.quote(value)} " for name, value in (environment or {}).items())
+    return f"{schedule} {assignments}{shlex.join(args)} >>{shlex.quote(log_file)} 2>&1 {MARKER}"
 
 
 def install_crontab(line: str, crontab: str = "crontab") -> Result[str]:

@@ -116,8 +116,13 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
     from stdnum.ro import cui as ro_cui
     from stdnum.ro import onrc as ro_onrc
 
+    from praho_cli.services.text import control_character
+
     out: dict[str, Any] = {}
     for key, raw in given.items():
+        bad = control_character(raw) if isinstance(raw, str) else None
+        if bad is not None:
+            return err(ErrorCode.INVALID, f"{key}: must not contain a {bad}", field=key)
         value = raw.strip() if isinstance(raw, str) else raw
         if key == "name":
             if not value:

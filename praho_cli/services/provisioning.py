@@ -31,6 +31,7 @@ from praho_cli.services import placement
 from praho_cli.services.accounts import (
     ClientProvider,
     check_password,
+    customer_name,
     find_customer,
     generate_password,
     normalize_domain,
@@ -72,6 +73,7 @@ class Intent:
     username: str
     generated_username: bool
     steps: list[dict[str, Any]]
+    customer_name: str
 
 
 # --------------------------------------------------------------------------- placement
@@ -137,8 +139,10 @@ def plan_create(db: Database, ctx: ServiceContext, req: CreateRequest) -> Result
         server = server_repo.snapshot(candidates.value[0])
         username = req.username or next(u for u in username_candidates(domain)
                                         if not repo.username_taken(session, u))
+        owner = customer_name(session, customer_id)
     return Ok({"id": None, "domain": domain, "domain_unicode": unicode_name, "customer_id": str(customer_id),
-               "server": server.name, "username": username, "plan": req.plan, "template": req.template,
+               "customer_name": owner, "server": server.name, "username": username, "plan": req.plan,
+               "template": req.template,
                "status": "planned", "suspend_reason": None, "error_reason": None, "protected": req.protect,
                "pending_op": None, "password": None, "created_at": None, "updated_at": None, "version": 0})
 
@@ -190,10 +194,12 @@ def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest) -> Res
                               server_id=chosen.id or 0, username=username, status="pending",
                               steps_json=json.dumps(steps), created_at=now, updated_at=now, version=1)
         repo.insert(session, job)
+        owner = customer_name(session, customer_id)  # loaded by _validate: no query
         audit.append(session, ts=now, actor=ctx.actor, action="account.create.intent", entity_type="account",
-                     entity_id=str(account.id), after={**to_public(account, chosen.name), "job": job.attempt_id})
+                     entity_id=str(account.id),
+                     after={**to_public(account, chosen.name, owner), "job": job.attempt_id})
         return Ok(Intent(account.id or 0, job.id or 0, server_repo.snapshot(chosen), domain, username,
-                         req.username is None, steps))
+                         req.username is None, steps, owner))
 
     return run_in_transaction(db, work)
 
@@ -225,12 +231,12 @@ def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, er
         account = session.get(HostingAccount, intent.account_id)
         if account is None:
             return Ok(None)
-        before = to_public(account, intent.server.name)
+        before = to_public(account, intent.server.name, intent.customer_name)
         updated = repo.update_account_if_version(session, account.id or 0, account.version,
                                                  {**account_values, "updated_at": now})
         if updated is None:
             return Ok(None)
-        after = to_public(updated, intent.server.name)
+        after = to_public(updated, intent.server.name, intent.customer_name)
         audit.append(session, ts=now, actor=ctx.actor, action=f"account.create.{updated.status}",
                      entity_type="account", entity_id=str(updated.id), before=before, after=after)
         return Ok(after)
@@ -469,7 +475,7 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
         if account is None:
             return err(ErrorCode.INELIGIBLE, f"job {job.id}: its account is gone from the ledger")
         intent = Intent(account.id or 0, job.id or 0, server, job.domain, job.username, True,
-                        json.loads(job.steps_json))
+                        json.loads(job.steps_json), customer_name(session, account.customer_id))
         job_updated = job.updated_at
         retry_command = _create_command(job.domain, str(account.customer_id), account.plan, account.template,
                                         server.name)

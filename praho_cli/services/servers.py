@@ -85,6 +85,8 @@ CHECK = RecordType(
         Field("virtualmin_version", "string|null", "Virtualmin version."),
         Field("load_1m", "number|null", "1-minute load average."),
         Field("error", "string|null", "Why the check failed."),
+        Field("error_code", "string|null", "The failure's error code (docs/exit-codes.md), when it failed.",
+              table=False),
         Field("checked_at", "string", "When (UTC).", format="date-time"),
     ),
 )
@@ -101,6 +103,8 @@ STATS = RecordType(
         Field("disk_used_bytes", "integer|null", "Disk used by domains (bytes), when quotas report it."),
         Field("disk_free_bytes", "integer|null", "Free disk (bytes), when info reports it."),
         Field("error", "string|null", "Why the sync failed."),
+        Field("error_code", "string|null", "The failure's error code (docs/exit-codes.md), when it failed.",
+              table=False),
     ),
 )
 
@@ -516,8 +520,10 @@ def _record_check(
     values: dict[str, Any] = {"last_check_at": now}
     before_status = server.status
     error_text: str | None = None
+    error_code: str | None = None
     if isinstance(outcome, PrahoError):
         error_text = outcome.message[:500]
+        error_code = str(outcome.code)
         failures = server.consecutive_failures + 1
         values.update(health="failing", consecutive_failures=failures, last_error=error_text)
         # Automatic only from active: a status an operator set (failed or disabled) is theirs.
@@ -544,7 +550,7 @@ def _record_check(
     return {
         "server": after.name, "ok": error_text is None, "health": after.health, "status": after.status,
         "consecutive_failures": after.consecutive_failures, "virtualmin_version": after.virtualmin_version,
-        "load_1m": after.load_1m, "error": error_text, "checked_at": iso(now),
+        "load_1m": after.load_1m, "error": error_text, "error_code": error_code, "checked_at": iso(now),
     }
 
 
@@ -578,7 +584,8 @@ def sync_stats(
             if isinstance(outcome, PrahoError):
                 rows.append({"server": server.name, "ok": False, "remote_domains": None,
                              "current_domains": server.current_domains, "disk_used_bytes": None,
-                             "disk_free_bytes": None, "error": outcome.message[:500]})
+                             "disk_free_bytes": None, "error": outcome.message[:500],
+                             "error_code": str(outcome.code)})
                 continue
             domains, info = outcome
             names_remote = {d.domain for d in domains if d.parent is None}
@@ -597,7 +604,7 @@ def sync_stats(
             repo.set_values(session, server.id or 0, values)
             rows.append({"server": server.name, "ok": True, "remote_domains": values["remote_domains"],
                          "current_domains": values["current_domains"], "disk_used_bytes": values["disk_used_bytes"],
-                         "disk_free_bytes": info.disk_free_bytes, "error": None})
+                         "disk_free_bytes": info.disk_free_bytes, "error": None, "error_code": None})
         audit.append(session, ts=now, actor=ctx.actor, action="server.sync_stats", entity_type="server",
                      entity_id=",".join(s.name for s, _ in fetched)[:100], after={"servers": rows})
         return Ok(rows)
@@ -639,7 +646,6 @@ def trust_host_key(
     known_hosts: str,
 ) -> Result[dict[str, Any]]:
     """Record a host key (after the operator saw its fingerprint) in known_hosts and the ledger."""
-    import os
     from pathlib import Path
 
     found = find_server(session, name)
@@ -651,17 +657,19 @@ def trust_host_key(
                    "or --ca-file for HTTPS)")
     host = server.ssh_host or ""
     entry_host = host if server.ssh_port == 22 else f"[{host}]:{server.ssh_port}"
+    from praho_cli.private_files import write_private
+
     path = Path(known_hosts).expanduser()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        kept = [ln for ln in existing if not (ln.split(" ", 1)[0] == entry_host and f" {key_type} " in f" {ln} ")]
-        kept.append(f"{entry_host} {key_type} {key_b64}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(kept) + "\n")
+        existing = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     except OSError as exc:
-        return err(ErrorCode.CONFIG, f"cannot write {path}: {exc.strerror}")
+        return err(ErrorCode.CONFIG, f"cannot read {path}: {exc.strerror}")
+    kept = [ln for ln in existing if not (ln.split(" ", 1)[0] == entry_host and f" {key_type} " in f" {ln} ")]
+    kept.append(f"{entry_host} {key_type} {key_b64}")
+    try:
+        write_private(path, "\n".join(kept) + "\n", what="known_hosts file", replace=True)
+    except PrahoFailure as failure:
+        return Err(failure.error)
     before = to_public(server)
     now = ctx.now()
     updated = repo.update_if_version(session, server.id or 0, server.version, {

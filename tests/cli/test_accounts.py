@@ -33,7 +33,9 @@ def hosting(cli: Any, tmp_path: Path, acme_with_servers: SetUpHosting) -> Hostin
 
 
 def create(h: Hosting, domain: str, *extra: str) -> Any:
-    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "-o", "json", *extra)
+    """Without a terminal a generated password needs a destination: JSON, unless the test gives one."""
+    deliver = () if {"--password-file", "--show-password"} & set(extra) else ("--show-password",)
+    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "-o", "json", *deliver, *extra)
 
 
 def test_create_places_on_least_used_percentage_and_is_active(hosting: Hosting) -> None:
@@ -42,7 +44,6 @@ def test_create_places_on_least_used_percentage_and_is_active(hosting: Hosting) 
     row = first.json()
     # vm1 and vm2 both empty: tie on 0 %, then the name decides.
     assert (row["server"], row["username"], row["status"], row["plan"]) == ("vm1", "shop", "active", "Gold")
-    assert row["password"] is None  # never in JSON without --show-password
     second = create(hosting, "blog.ro").json()
     assert second["server"] == "vm2"  # vm1 at 50 %, vm2 at 0 %
     third = create(hosting, "cafe.ro").json()
@@ -77,6 +78,26 @@ def test_malformed_and_reserved_domains_refused(hosting: Hosting, domain: str, m
     r = create(hosting, domain)
     assert r.exit_code == 2
     assert message in r.stderr
+    assert hosting.fleet.mutations("vm1") == [] and hosting.fleet.mutations("vm2") == []
+
+
+@pytest.mark.parametrize("domain, message", [
+    ("www.ro", "domain: www.ro is www. and a top-level domain only; give the site's own domain (e.g. shop.ro)"),
+    ("a" * 266 + ".ro", "domain: too long (269 characters; at most 253)"),
+    ("example.com", "domain: example.com is reserved (RFC 2606/6761) and cannot be hosted"),
+    ("shop.test", "domain: shop.test is reserved (RFC 2606/6761) and cannot be hosted"),
+    ("emoji😀.ro", "domain: 'emoji😀.ro' is not a valid internationalised domain name (IDNA 2008): '😀' (U+1F600) "
+                  "is not allowed in a domain name"),
+    ("shop.ro\n", "domain: 'shop.ro\\n' contains a newline (U+000A)"),
+    ("sh\top.ro", "domain: 'sh\\top.ro' contains a tab (U+0009)"),
+])
+def test_domain_messages_say_what_is_wrong_and_change_nothing(hosting: Hosting, domain: str, message: str) -> None:
+    from tests.conftest import table_dump
+
+    before = table_dump(hosting.cli.database_url)
+    r = create(hosting, domain)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"error: {message}\n")
+    assert table_dump(hosting.cli.database_url) == before
     assert hosting.fleet.mutations("vm1") == [] and hosting.fleet.mutations("vm2") == []
 
 
@@ -201,6 +222,103 @@ def test_password_shown_once_on_tty(hosting: Hosting) -> None:
     password = line.rsplit(": ", 1)[1]
     assert hosting.fleet.states["vm1"].password_matches("shop.ro", password)
     assert password not in r.stdout
+    row = hosting("accounts", "create", "blog.ro", "--customer", "billing@acme.ro", "-o", "json", tty=True).json()
+    assert row["password"] is None  # never in JSON without --show-password
+
+
+NO_DESTINATION = ("error: {verb}: no terminal to show the generated password once; pass --password-file FILE "
+                  "(with --generate-password on create) or --show-password (JSON)\n")
+
+
+def test_generated_password_without_a_destination_is_refused_before_provisioning(hosting: Hosting) -> None:
+    from tests.conftest import table_dump
+
+    before = table_dump(hosting.cli.database_url)
+    r = hosting("accounts", "create", "shop.ro", "--customer", "billing@acme.ro", "-o", "json")
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", NO_DESTINATION.format(verb="accounts create"))
+    assert table_dump(hosting.cli.database_url) == before
+    assert hosting.fleet.mutations("vm1") == [] and hosting.fleet.mutations("vm2") == []
+    # A password read from a file is not generated: nothing to deliver, nothing refused.
+    assert create(hosting, "shop.ro", "--show-password").exit_code == 0
+    before = table_dump(hosting.cli.database_url)
+    r = hosting("accounts", "password", "shop.ro")
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", NO_DESTINATION.format(verb="accounts password"))
+    assert table_dump(hosting.cli.database_url) == before
+    assert hosting.fleet.mutations("vm1") == ["create-domain"]
+
+
+def test_supplied_password_file_is_read_without_a_terminal(hosting: Hosting, tmp_path: Path) -> None:
+    supplied = tmp_path / "given.pw"
+    supplied.write_text("Given-Pass-1234-abcd\n")
+    r = hosting("accounts", "create", "shop.ro", "--customer", "billing@acme.ro", "--password-file", str(supplied))
+    assert r.exit_code == 0, r.stderr
+    assert hosting.fleet.states["vm1"].password_matches("shop.ro", "Given-Pass-1234-abcd")
+    assert supplied.read_text() == "Given-Pass-1234-abcd\n"
+
+
+def _generate_to(hosting: Hosting, domain: str, path: Path, *extra: str) -> Any:
+    return create(hosting, domain, "--generate-password", "--password-file", str(path), *extra)
+
+
+def test_password_file_never_follows_a_link_even_with_force(hosting: Hosting, tmp_path: Path) -> None:
+    from tests.conftest import table_dump
+
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n")
+    target.chmod(0o644)
+    link = tmp_path / "shop.pw"
+    link.symlink_to(target)
+    dangling = tmp_path / "dangling.pw"
+    dangling.symlink_to(tmp_path / "nowhere")
+    before = table_dump(hosting.cli.database_url)
+    for path, extra in ((link, ()), (link, ("--force",)), (dangling, ()), (dangling, ("--force",))):
+        r = _generate_to(hosting, "shop.ro", path, *extra)
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            5, "", f"error: password file {path} is a symbolic link; praho never writes through a link (remove "
+                   "it, or give the real path)\n")
+    assert target.read_text() == "keep me\n" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert not (tmp_path / "nowhere").exists()
+    assert table_dump(hosting.cli.database_url) == before
+    assert hosting.fleet.mutations("vm1") == [] and hosting.fleet.mutations("vm2") == []
+    assert create(hosting, "shop.ro").exit_code == 0
+    r = hosting("accounts", "password", "shop.ro", "--password-file", str(link), "--force")
+    assert r.exit_code == 5 and "is a symbolic link" in r.stderr
+    assert hosting.fleet.mutations("vm1") == ["create-domain"]  # not rotated
+
+
+def test_password_file_refuses_an_existing_file_unless_forced(hosting: Hosting, tmp_path: Path) -> None:
+    old = tmp_path / "shop.pw"
+    old.write_text("old secret\n")
+    old.chmod(0o644)
+    r = _generate_to(hosting, "shop.ro", old)
+    assert (r.exit_code, r.stderr) == (5, f"error: password file {old} already exists; pass --force to overwrite it\n")
+    assert old.read_text() == "old secret\n" and hosting.fleet.mutations("vm1") == []
+    r = _generate_to(hosting, "shop.ro", old, "--force")
+    assert r.exit_code == 0, r.stderr
+    password = old.read_text().strip()
+    assert hosting.fleet.states["vm1"].password_matches("shop.ro", password)
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".shop.pw")]  # no temporary file left
+
+
+def test_password_file_is_private_from_creation_and_removed_when_provisioning_fails(
+    hosting: Hosting, tmp_path: Path
+) -> None:
+    nested = tmp_path / "new" / "dir" / "shop.pw"
+    old_umask = os.umask(0)
+    try:
+        r = _generate_to(hosting, "shop.ro", nested)
+    finally:
+        os.umask(old_umask)
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_IMODE(nested.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+    assert stat.S_IMODE(nested.parent.stat().st_mode) == 0o700
+    hosting.fleet.states["vm2"].seed_domains(["taken.ro"])
+    failed = tmp_path / "taken.pw"
+    r = _generate_to(hosting, "taken.ro", failed, "--server", "vm2")
+    assert r.exit_code == 5 and "already hosted on vm2" in r.stderr
+    assert not failed.exists()
 
 
 def test_idempotency_key_replays_without_second_create(hosting: Hosting) -> None:

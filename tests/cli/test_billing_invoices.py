@@ -339,8 +339,9 @@ def test_no_document_is_issued_with_an_invalid_seller_vat_id(acme, env, problem)
 
 def test_config_set_checks_the_sellers_vat_id(cli):
     r = cli("config", "set", "seller.vat_id", "RO123")
-    assert (r.exit_code, r.stdout, r.stderr) == (78, "", "error: value: seller.vat_id: 'RO123' is not a valid "
-                                                         "Romanian CUI/CIF or EU VAT number (check digit)\n")
+    # Bad input on the command line: exit 2, like an unknown key (docs/exit-codes.md)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", "error: seller.vat_id: 'RO123' is not a valid "
+                                                        "Romanian CUI/CIF or EU VAT number (check digit)\n")
     assert not (cli.home / "config" / "praho" / "config.toml").exists()
     for good in ("RO18547290", "18547290", "DE136695976"):
         assert cli("config", "set", "seller.vat_id", good).exit_code == 0, good

@@ -45,10 +45,23 @@ def test_secret_values_are_refused_on_the_command_line(cli):
     assert ok.exit_code == 0
 
 
-def test_set_rejects_unknown_keys_and_bad_values(cli):
-    assert cli("config", "set", "billing.colour", "red").exit_code == 2
+def test_set_rejects_unknown_keys_and_bad_values_alike_as_usage_errors(cli):
+    """Both are bad input on the command line: exit 2, one line, and the file is not touched.
+    Exit 78 stays for a config file or environment praho cannot use."""
+    assert cli("config", "set", "billing.due_days", "30").exit_code == 0
+    path = cli.home / "config" / "praho" / "config.toml"
+    before = path.read_text()
+    unknown = cli("config", "set", "billing.colour", "red")
+    assert (unknown.exit_code, unknown.stderr) == (
+        2, "error: unknown setting 'billing.colour'; `praho config show` lists them\n")
     bad = cli("config", "set", "billing.due_days", "soon")
-    assert (bad.exit_code, bad.stderr) == (78, "error: value: billing.due_days must be int, got 'soon'\n")
+    assert (bad.exit_code, bad.stderr) == (2, "error: billing.due_days must be int, got 'soon'\n")
+    choice = cli("config", "set", "billing.rounding", "sideways")
+    assert choice.exit_code == 2 and choice.stderr.startswith("error: billing.rounding must be one of ")
+    assert path.read_text() == before
+    from_env = cli("customers", "list", env={"PRAHO_BILLING_DUE_DAYS": "soon"})
+    assert (from_env.exit_code, from_env.stderr) == (
+        78, "error: PRAHO_BILLING_DUE_DAYS: billing.due_days must be int, got 'soon'\n")
 
 
 def test_malformed_config_file_exits_78_with_file_and_line(cli, tmp_path):
@@ -73,7 +86,36 @@ def test_profiles_select_settings(cli, tmp_path):
 
 def test_amount_maximums_are_bounded(cli):
     r = cli("config", "set", "billing.max_line_amount", "0")
-    assert (r.exit_code, r.stderr) == (78, "error: value: billing.max_line_amount: must be between 1 and "
-                                           "1000000000000 (units of the document's currency)\n")
+    assert (r.exit_code, r.stderr) == (2, "error: billing.max_line_amount: must be between 1 and "
+                                          "1000000000000 (units of the document's currency)\n")
     assert cli("config", "set", "billing.max_document_amount", "5000000000").exit_code == 0
     assert cli("config", "get", "billing.max_document_amount").stdout == "5000000000\n"
+
+
+def test_config_file_is_never_written_through_a_link(cli, tmp_path):
+    """config init and config set write the config file like every private file: 0600 from creation,
+    never through a symbolic link (a link's target would be replaced and chmod-ed)."""
+    target = tmp_path / "elsewhere.toml"
+    target.write_text("# someone else's file\n")
+    target.chmod(0o644)
+    link = tmp_path / "praho.toml"
+    link.symlink_to(target)
+    refused = f"error: config file {link} is a symbolic link; praho never writes through a link (remove it, or " \
+              "give the real path)\n"
+    for args in (("config", "init"), ("config", "init", "--force"), ("config", "set", "billing.due_days", "30")):
+        r = cli("--config", str(link), *args)
+        assert (r.exit_code, r.stderr) == (5, refused), args
+    assert target.read_text() == "# someone else's file\n" and stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_config_init_is_private_under_any_umask(cli, tmp_path):
+    path = tmp_path / "fresh" / "praho.toml"
+    old = os.umask(0)
+    try:
+        assert cli("--config", str(path), "config", "init").exit_code == 0
+        assert cli("--config", str(path), "config", "set", "billing.due_days", "30").exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert tomllib.loads(path.read_text())["billing"]["due_days"] == 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import threading
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +37,7 @@ def billed(cli: Any, tmp_path: Path) -> Hosting:
     assert h("servers", "add", "vm1", "--url", "https://vm1.hosting.ro:10000").exit_code == 0
     assert h("servers", "check", "--all").exit_code == 0
     for domain, owner in (("acme.ro", "1"), ("acme-shop.ro", "1"), ("beta.ro", "2")):
-        r = h("accounts", "create", domain, "--customer", owner)
+        r = h("accounts", "create", domain, "--customer", owner, "--show-password")
         assert r.exit_code == 0, r.stderr
     assert h("accounts", "protect", "acme-shop.ro").exit_code == 0
     assert h("invoices", "create", "--customer", "1", "--line", "Hosting|1|100").exit_code == 0
@@ -122,11 +123,14 @@ def test_a_failing_task_does_not_stop_the_others_and_exits_6(billed: Hosting, mo
 
 
 def test_status_exits_7_until_every_task_succeeded_recently(billed: Hosting) -> None:
-    r = billed("cron", "status", "-o", "json")
+    fresh = billed("cron", "status", "-o", "json")  # a fresh install: cron has not run yet, nothing is late
+    assert (fresh.exit_code, fresh.stderr) == (0, "cron has not run yet (praho cron install adds it to crontab)\n")
+    assert [x["stale"] for x in fresh.json()] == [False] * 5
+    assert billed("cron", "run", "--only", "servers-check").exit_code == 0
+    r = billed("cron", "status", "-o", "json")  # cron runs, and four tasks never succeeded
     assert r.exit_code == 7
-    assert [x["stale"] for x in r.json()] == [True] * 5
-    assert r.stderr == ("error: no success within 26 h: servers-check, jobs-resume, invoices-overdue, dunning, "
-                        "drift-scan\n")
+    assert [x["stale"] for x in r.json()] == [False, True, True, True, True]
+    assert r.stderr.endswith("error: no success within 26 h: jobs-resume, invoices-overdue, dunning, drift-scan\n")
     assert billed("cron", "run").exit_code == 0
     ok = billed("cron", "status", "-o", "json")
     assert ok.exit_code == 0, ok.stderr
@@ -209,10 +213,17 @@ def test_install_print_and_install_with_a_crontab_program(billed: Hosting, tmp_p
 
     praho = shutil.which("praho", path=os.environ.get("PATH"))
     command = shlex.join([praho] if praho else [sys.executable, "-m", "praho_cli"])
+    config = billed.cli.home / "config" / "praho" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[profiles.prod]\n")
     r = billed("--profile", "prod", "cron", "install", "--print", "--schedule", "*/10 * * * *")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout == (f"*/10 * * * * {command} --profile prod --no-input --log-format json cron run "
-                        f">>{billed.cli.home}/.local/state/praho/cron.log 2>&1 # praho cron run\n")
+    home = billed.cli.home
+    assert r.stdout == (f"*/10 * * * * XDG_DATA_HOME={home}/data XDG_STATE_HOME={home}/.local/state {command} "
+                        f"--config {config} --profile prod --no-input --log-format json cron run "
+                        f">>{home}/.local/state/praho/cron.log 2>&1 # praho cron run\n")
+    assert r.stderr.startswith("warning: cron will not see PRAHO_ACTOR, PRAHO_DATABASE_URL, ")
+    assert r.stderr.endswith(f"(set only in this shell): put them in {config} (secrets as *_file or *_command)\n")
     bad = billed("cron", "install", "--print", "--schedule", "hourly")
     assert (bad.exit_code, bad.stderr) == (2, "error: --schedule: 'hourly' must have five fields, like '*/15 * * * *'\n")
     fake = tmp_path / "crontab"
@@ -229,7 +240,8 @@ def test_install_print_and_install_with_a_crontab_program(billed: Hosting, tmp_p
     again = billed("cron", "install", "--log-file", str(tmp_path / "cron.log"), env={"PRAHO_CRONTAB": str(fake)})
     assert again.exit_code == 0
     assert table.read_text().splitlines() == lines  # replaced, not added twice
-    assert again.stderr == "✓ crontab line replaced (see crontab -l)\n"
+    assert again.stderr.endswith("\n✓ crontab line replaced (see crontab -l)\n")
+    assert stat.S_IMODE((tmp_path / "cron.log").stat().st_mode) == 0o600
 
 
 def test_reminder_command_gets_json_and_key_and_a_failure_is_retried(billed: Hosting, tmp_path: Path) -> None:

@@ -113,6 +113,19 @@ def test_bad_identifiers_exit_2_name_the_field_and_change_nothing(cli, args, mes
     assert table_dump(cli.database_url) == before
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--name", "Acme\tSRL", "--email", "x@x.ro"], "error: name: must not contain a tab (U+0009)\n"),
+    (["--name", "Acme SRL\n", "--email", "x@x.ro"], "error: name: must not contain a newline (U+000A)\n"),
+    (["--name", "Acme", "--email", "x@x.ro", "--address", "Str. A 1\r\nX"],
+     "error: address: must not contain a carriage return (U+000D)\n"),
+])
+def test_control_characters_in_names_are_refused(cli, args, message):
+    before = table_dump(cli.database_url)
+    r = cli("customers", "add", *args)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", message)
+    assert table_dump(cli.database_url) == before
+
+
 def test_unknown_field_is_rejected_before_anything_is_written(cli):
     before = table_dump(cli.database_url)
     r = cli(*ACME, "--fields", "id,colour")

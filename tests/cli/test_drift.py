@@ -26,7 +26,8 @@ def hosting(cli: Any, tmp_path: Path, acme_with_servers: SetUpHosting) -> Hostin
     acme_with_servers(h, {name: ["--url", f"https://{name}.hosting.ro:10000", "--max-domains", "10"]
                           for name in ("vm1", "vm2")})
     for domain, server in (("shop.ro", "vm1"), ("blog.ro", "vm1"), ("cafe.ro", "vm2")):
-        r = h("accounts", "create", domain, "--customer", "billing@acme.ro", "--server", server, "--plan", "Gold")
+        r = h("accounts", "create", domain, "--customer", "billing@acme.ro", "--server", server, "--plan", "Gold",
+              "--show-password")
         assert r.exit_code == 0, r.stderr
     return h
 
@@ -64,7 +65,7 @@ EVERY_KIND = [
 
 
 def test_scan_finds_every_kind_records_once_and_updates_on_rescan(hosting: Hosting) -> None:
-    r = hosting("accounts", "create", "moved.ro", "--customer", "1", "--server", "vm2")
+    r = hosting("accounts", "create", "moved.ro", "--customer", "1", "--server", "vm2", "--show-password")
     assert r.exit_code == 0, r.stderr
     with hosting.fleet.states["vm2"].mutate() as doc:
         doc["domains"] = [d for d in doc["domains"] if d["name"] != "moved.ro"]

@@ -93,6 +93,8 @@ def test_unexpected_errors_are_one_line_and_traceback_only_with_debug(cli, monke
     assert r.stderr == "error: unexpected internal error (RuntimeError); run again with --debug for the traceback\n"
     d = cli("--debug", "customers", "list")
     assert d.exit_code == 1 and "Traceback" in d.stderr
+    assert d.stderr.endswith("\nerror: unexpected internal error (RuntimeError); the traceback is above\n")
+    assert "run again with --debug" not in d.stderr
 
 
 def test_library_log_records_follow_the_message_policy(cli, monkeypatch):
@@ -115,3 +117,13 @@ def test_library_log_records_follow_the_message_policy(cli, monkeypatch):
     record = json.loads(as_json.stderr)
     assert (record["level"], record["event"], record["message"]) == ("warning", "virtualmin.http",
                                                                    "server vm1 uses plain http")
+
+
+def test_sim_virtualmin_help_is_praho_help_without_a_state_file(cli):
+    r = cli("sim", "virtualmin", "--help")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout.startswith("Usage: praho sim virtualmin [--state PATH] PROGRAM [ARGS]...\n")
+    assert "--state PATH" in r.stdout and "Example: praho sim virtualmin" in r.stdout
+    # After PROGRAM, --help belongs to the simulated command, which needs its state file.
+    r = cli("sim", "virtualmin", "list-domains", "--help")
+    assert (r.exit_code, r.stderr) == (78, "error: No simulator state file: pass --state or set PRAHO_SIM_STATE\n")

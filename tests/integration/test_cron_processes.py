@@ -4,6 +4,7 @@ with SIGKILL in the middle of dunning, then run again."""
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,7 @@ def setup_ledger(tmp_path: Path, url: str, sim: Any, clock: datetime, accounts: 
     assert cli("servers", "add", "vm1", "--url", sim.url, "--max-domains", "50").exit_code == 0
     assert cli("servers", "check", "--all").exit_code == 0
     for i in range(accounts):
-        r = cli("accounts", "create", f"site{i}.ro", "--customer", "1")
+        r = cli("accounts", "create", f"site{i}.ro", "--customer", "1", "--show-password")
         assert r.exit_code == 0, r.stderr
     return cli
 
@@ -125,3 +126,45 @@ def test_sigkill_mid_dunning_then_rerun_loses_nothing_and_repeats_nothing(
     third = praho_popen(["cron", "run", "--only", "dunning"], env)
     assert third.wait(60) == 0
     assert vm1.stats()["by_program"].get("disable-domain", 0) == disables
+
+
+def test_the_installed_line_runs_in_crons_bare_environment(tmp_path: Path) -> None:
+    """`cron install --print` in a shell with its own XDG directories and config file; the line then runs
+    under `env -i` with only what cron gives (HOME, LOGNAME, SHELL, PATH=/usr/bin:/bin), from /, and
+    finds the same config file, profile, ledger and log."""
+    import json
+    import os
+    import subprocess
+
+    from tests.conftest import PROCESS_CLOCK
+
+    home = tmp_path / "home"
+    shell = {"HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data"),
+             "XDG_STATE_HOME": str(tmp_path / "state"), **PROCESS_CLOCK}
+    shell_env = {k: v for k, v in os.environ.items() if not k.startswith(("PRAHO_", "XDG_"))} | shell
+    config = tmp_path / "cfg" / "praho" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[profiles.prod.seller]\nname = "Praho Test SRL"\nvat_id = "RO18547290"\n'
+                      'address = "Str. Testului 1, Cluj-Napoca"\n')
+
+    def praho(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "praho_cli", *args], env=shell_env, capture_output=True,
+                              text=True, timeout=120, check=False, cwd=tmp_path)
+
+    assert praho("db", "upgrade").returncode == 0
+    printed = praho("--profile", "prod", "cron", "install", "--print")
+    assert (printed.returncode, printed.stderr) == (0, "")
+    line = printed.stdout.strip()
+    command = line.split(" ", 5)[5]  # the five schedule fields, then what cron hands to /bin/sh
+    assert f"--config {config} --profile prod" in command
+    bare = {"HOME": str(home), "LOGNAME": "praho", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", **PROCESS_CLOCK}
+    done = subprocess.run(["/bin/sh", "-c", command], env=bare, cwd="/", capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    log = tmp_path / "state" / "praho" / "cron.log"
+    # stdout (the tasks, as TSV) and stderr (JSON lines) both go to the log
+    events = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    assert events[-1]["event"] == "cron.done"
+    status = praho("--profile", "prod", "cron", "status", "-o", "json")
+    assert status.returncode == 0, status.stderr
+    assert [row["last_status"] for row in json.loads(status.stdout)] == ["succeeded"] * 5

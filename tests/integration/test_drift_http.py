@@ -35,7 +35,7 @@ def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
     acme_with_servers(run, {sim.name: ["--url", sim.url] for sim in fleet})
     for sim in fleet:
         for i in (1, 2):
-            r = run("accounts", "create", f"site{i}-{sim.name}.ro", "--customer", "1", "--server", sim.name,
+            r = run("accounts", "create", f"site{i}-{sim.name}.ro", "--customer", "1", "--server", sim.name, "--show-password",
                     "--plan", "Gold")
             assert r.exit_code == 0, r.stderr
     return run

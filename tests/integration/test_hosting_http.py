@@ -35,8 +35,8 @@ ENV = {"PRAHO_SERVERS_VM1_PASSWORD": PASSWORD, "PRAHO_SERVERS_VM2_PASSWORD": PAS
 def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
     """The CLI on SQLite and on PostgreSQL in turn, with the two simulated servers registered."""
 
-    def run(*args: str, factory: Any = None) -> Any:
-        return cli_any(*args, env=ENV, transport_factory=factory)
+    def run(*args: str, factory: Any = None, env: dict[str, str] | None = None) -> Any:
+        return cli_any(*args, env={**ENV, **(env or {})}, transport_factory=factory)
 
     acme_with_servers(run, {sim.name: ["--url", sim.url, "--max-domains", "5"] for sim in fleet})
     return run
@@ -44,6 +44,7 @@ def h(cli_any: Any, fleet: Any, acme_with_servers: SetUpHosting) -> Any:
 
 def create(h: Any, domain: str, *extra: str, factory: Any = None) -> Any:
     return h("accounts", "create", domain, "--customer", "billing@acme.ro", "--server", "vm1", "-o", "json",
+             "--show-password",
              *extra, factory=factory)
 
 
@@ -231,7 +232,7 @@ def test_resume_when_the_domain_turns_out_absent_fails_and_says_how_to_retry(h: 
     # Resuming a settled job changes nothing.
     assert h("accounts", "jobs", "resume", job["id"], "-o", "json").json() == row
     # The suggested command makes a fresh attempt on the same account row.
-    again = h(*retry.split()[1:], "-o", "json")
+    again = h(*retry.split()[1:], "-o", "json", "--show-password")  # no terminal here to show the password
     assert again.exit_code == 0, again.stderr
     assert (again.json()["status"], again.json()["id"], again.json()["server"]) == ("active", account["id"], "vm1")
     assert fleet["vm1"].stats()["by_program"]["create-domain"] == 2
@@ -251,7 +252,7 @@ def test_health_checks_count_failures_and_recover(h: Any, fleet: Any) -> None:
     fleet["vm2"].set_faults([Fault("http_error", status=503)])
     for expected in (1, 2):
         r = h("servers", "check", "vm2", "-o", "json")
-        assert r.exit_code == 6
+        assert r.exit_code == 69  # one named server: its own failure's code, not the batch's 6
         assert r.json()[0]["consecutive_failures"] == expected and r.json()[0]["status"] == "active"
     r = h("servers", "check", "vm2", "-o", "json")
     assert r.json()[0]["status"] == "failed"  # third failure: the threshold
@@ -261,6 +262,38 @@ def test_health_checks_count_failures_and_recover(h: Any, fleet: Any) -> None:
     # an operator's status is never overridden by checks
     h("servers", "update", "vm2", "--status", "failed")
     assert h("servers", "check", "vm2", "-o", "json").json()[0]["status"] == "failed"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_one_named_server_exits_with_its_own_failure_code(h: Any, fleet: Any) -> None:
+    """A wrong password is 77 and an unreachable server 69 for `servers check NAME` (and sync-stats);
+    the batch code 6 is for several servers or --all."""
+    url = f"https://127.0.0.1:{_closed_port()}"
+    assert h("servers", "add", "vmgone", "--url", url, "--max-domains", "5").exit_code == 0
+    gone = {"PRAHO_SERVERS_VMGONE_PASSWORD": PASSWORD}
+    wrong = {**gone, "PRAHO_SERVERS_VM2_PASSWORD": "not-the-password"}
+    for verb in ("check", "sync-stats"):
+        r = h("servers", verb, "vm2", "-o", "json", env=wrong)
+        assert r.exit_code == 77, r.stderr
+        assert r.json()[0]["error_code"] == "remote_auth"
+        assert r.stderr == "error: vm2: Webmin refused the credentials (HTTP 401)\n"
+        assert PASSWORD not in r.stderr and "not-the-password" not in r.stderr
+        r = h("servers", verb, "vmgone", "-o", "json", env=gone)
+        assert r.exit_code == 69, r.stderr
+        assert r.json()[0]["error_code"] == "remote_unavailable"
+        assert r.stderr.startswith("error: vmgone: ") and r.stderr.count("vmgone") == 1
+        assert r.stderr.count("\n") == 1
+        r = h("servers", verb, "vm1", "vmgone", env=gone)
+        assert r.exit_code == 6 and r.stderr == "error: 1 of 2 server(s) failed: vmgone\n"
+        r = h("servers", verb, "--all", env=gone)
+        assert r.exit_code == 6 and r.stderr == "error: 1 of 3 server(s) failed: vmgone\n"
 
 
 def test_sync_stats_counts_domains(h: Any, fleet: Any) -> None:
@@ -288,7 +321,8 @@ def test_twenty_processes_ten_slots(cli_any: Any, fleet: Any) -> None:
     env = {**base, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60", "PRAHO_SQLITE_BUSY_TIMEOUT_MS": "180000"}
     done = praho_popen(["servers", "check", "--all"], env)
     assert done.wait(60) == 0
-    procs = [praho_popen(["accounts", "create", f"site{i}.ro", "--customer", "billing@acme.ro", "-o", "json"], env)
+    procs = [praho_popen(["accounts", "create", f"site{i}.ro", "--customer", "billing@acme.ro", "-o", "json",
+                          "--show-password"], env)
              for i in range(20)]
     outputs = [p.communicate(timeout=300) for p in procs]
     results = [(p.returncode, out, err) for p, (out, err) in zip(procs, outputs, strict=True)]

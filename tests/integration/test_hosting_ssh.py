@@ -86,7 +86,8 @@ def h(cli: Any, daemon: Sshd, state: SimState, acme_with_servers: SetUpHosting) 
 
 
 def create(h: Hosting, domain: str, *extra: str, **env: str) -> Any:
-    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "-o", "json", *extra, **env)
+    return h("accounts", "create", domain, "--customer", "billing@acme.ro", "-o", "json", "--show-password", *extra,
+             **env)
 
 
 def account(h: Hosting, domain: str) -> dict[str, Any]:
@@ -121,8 +122,7 @@ def test_create_and_full_lifecycle_over_ssh(h: Hosting) -> None:
     r = create(h, "shop.ro", "--plan", "Gold", "--protect")
     assert r.exit_code == 0, r.stderr
     row = r.json()
-    assert (row["server"], row["username"], row["status"], row["plan"], row["password"]) == (
-        SERVER, "shop", "active", "Gold", None)
+    assert (row["server"], row["username"], row["status"], row["plan"]) == (SERVER, "shop", "active", "Gold")
     remote = h.remote()["shop.ro"]
     assert (remote["user"], remote["disabled"], remote["plan_id"]) == ("shop", None, "100")
     assert slots(h) == 1
@@ -311,7 +311,7 @@ def test_trust_records_the_host_key_and_a_changed_key_is_refused(
 
     # Unknown key: refused, with the fingerprint to verify; nothing recorded silently.
     r = h("servers", "check", SERVER, "-o", "json")
-    assert r.exit_code == 6
+    assert r.exit_code == 77  # one named server: its own failure (host key refused), not 6
     error = r.json()[0]["error"]
     assert "unknown SSH host key" in error and fingerprint in error
     assert not known.exists()
@@ -339,7 +339,7 @@ def test_trust_records_the_host_key_and_a_changed_key_is_refused(
     _reload_with_new_host_key(own_daemon)
     new_fingerprint = openssh_fingerprint(own_daemon.host_key)
     r = h("servers", "check", SERVER, "-o", "json")
-    assert r.exit_code == 6
+    assert r.exit_code == 77
     error = r.json()[0]["error"]
     assert "CHANGED" in error and new_fingerprint in error and fingerprint in error
     r = h("accounts", "suspend", "shop.ro", "--reason", "x")

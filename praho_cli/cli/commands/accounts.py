@@ -15,7 +15,8 @@ app.add_typer(jobs_app, name="jobs")
 
 Domain = Annotated[str, typer.Argument(help="Domain (Unicode or punycode) or account id.")]
 PasswordFile = Annotated[str | None, typer.Option("--password-file", help="With --generate-password (or on "
-                         "rotation): write the new password here (mode 0600). Otherwise: read it from here.")]
+                         "rotation): write the new password to this new file (mode 0600; an existing file "
+                         "only with --force, a link never). Otherwise: read it from here.")]
 ShowPassword = Annotated[bool, typer.Option("--show-password", help="Include a generated password in JSON output.")]
 
 
@@ -25,26 +26,47 @@ def _providers(app_: Any) -> Any:
     return client_provider(app_)
 
 
-def _deliver_password(app_: Any, domain: str, password: str, path: str | None, show: bool) -> None:
-    """A generated password leaves praho once: a 0600 file, or the terminal; never a log."""
-    import os
+Force = Annotated[bool, typer.Option("--force", help="Let --password-file replace an existing file (never a "
+                  "symbolic link).")]
 
-    from praho_cli.result import ErrorCode, PrahoFailure
 
-    if path:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(password + "\n")
-            os.chmod(path, 0o600)
-        except OSError as exc:
-            raise PrahoFailure.of(ErrorCode.CONFIG, f"cannot write password file {path}: {exc.strerror}") from None
-        app_.messages.info(f"Password for {domain} written to {path}")
-    elif app_.streams.env.stderr_isatty and not show:
-        app_.env.stderr.write(f"Password for {domain} (shown once): {password}\n")
-    elif not show:
-        app_.messages.warning(f"The password for {domain} was not shown; set a new one with praho accounts "
-                              f"password {domain} --password-file FILE")
+class _Delivery:
+    """Where a generated password goes: decided, and its file reserved, before the password exists.
+
+    A generated password leaves praho once: a new 0600 file (praho_cli.private_files: never through a
+    link, an existing file only with --force), JSON with --show-password, or the terminal; never a log.
+    With none of them the command refuses before anything is provisioned or rotated (exit 2): the
+    password would be set on the server and lost."""
+
+    def __init__(self, app_: Any, path: str | None, show: bool, force: bool, command: str) -> None:
+        from praho_cli.private_files import PrivateFile
+        from praho_cli.result import ErrorCode, PrahoFailure
+
+        self.app_ = app_
+        self.show = show
+        self.delivered = False
+        self.to_terminal = not path and not show and bool(app_.streams.env.stderr_isatty)
+        if not path and not show and not self.to_terminal:
+            raise PrahoFailure.of(ErrorCode.INVALID, f"{command}: no terminal to show the generated password "
+                                  "once; pass --password-file FILE (with --generate-password on create) or "
+                                  "--show-password (JSON)")
+        self.file = PrivateFile.open(path, what="password file", replace=force) if path else None
+
+    def __enter__(self) -> _Delivery:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.file is not None and not self.delivered:
+            # The work failed (or replayed a stored result, which holds no password): no empty file left.
+            self.file.discard()
+
+    def deliver(self, domain: str, password: str) -> None:
+        self.delivered = True
+        if self.file is not None:
+            self.file.write(password + "\n")
+            self.app_.messages.info(f"Password for {domain} written to {self.file.path}")
+        elif self.to_terminal:
+            self.app_.env.stderr.write(f"Password for {domain} (shown once): {password}\n")
 
 
 def _read_password(app_: Any, path: str) -> str:
@@ -68,7 +90,7 @@ def create(
     password_file: PasswordFile = None,
     generate_password: Annotated[bool, typer.Option("--generate-password", help="Generate the password "
                                  "(the default when no --password-file is read).")] = False,
-    show_password: ShowPassword = False,
+    show_password: ShowPassword = False, force: Force = False,
     protect: Annotated[bool, typer.Option("--protect", help="Refuse deletion until unprotected.")] = False,
     idempotency_key: o.IdempotencyKey = None, dry_run: o.DryRun = False,
     output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
@@ -77,11 +99,14 @@ def create(
 
     Example: praho accounts create shop.ro --customer billing@acme.ro --generate-password --password-file ./shop.pw
     """
+    import contextlib
+
     from praho_cli.services import accounts, provisioning
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
-    supplied = _read_password(app_, password_file) if password_file and not generate_password else None
+    reads_file = bool(password_file) and not generate_password
+    supplied = _read_password(app_, password_file) if reads_file and password_file else None
     req = provisioning.CreateRequest(domain=domain, customer=customer, plan=plan, template=template, server=server,
                                      region=region, tags=tuple(tag or ()), username=username, password=supplied,
                                      protect=protect)
@@ -91,10 +116,13 @@ def create(
         out.one(provisioning.plan_create(db, sctx, req).unwrap())
         app_.messages.info("Dry run: nothing was changed")
         return
-    row = provisioning.create_account(db, sctx, _providers(app_), req, idempotency_key).unwrap()
-    password = row.get("password")
-    if password:
-        _deliver_password(app_, row["domain"], password, password_file, show_password)
+    delivery = contextlib.nullcontext(None) if reads_file else _Delivery(
+        app_, password_file, show_password, force, "accounts create")
+    with delivery as pending:
+        row = provisioning.create_account(db, sctx, _providers(app_), req, idempotency_key).unwrap()
+        password = row.get("password")
+        if password and pending is not None:
+            pending.deliver(row["domain"], password)
     out.one({**row, "password": password if show_password else None})
     app_.messages.success(f"Created {row['domain']} on {row['server']} (user {row['username']})",
                           event="account.created", id=row["id"])
@@ -225,8 +253,8 @@ def unprotect(ctx: typer.Context, domain: Domain, yes: o.Yes = False, output: o.
 
 @app.command("password")
 def password(ctx: typer.Context, domain: Domain, password_file: PasswordFile = None,
-             show_password: ShowPassword = False, output: o.Output = None, json: o.Json = False,
-             fields: o.Fields = None) -> None:
+             show_password: ShowPassword = False, force: Force = False, output: o.Output = None,
+             json: o.Json = False, fields: o.Fields = None) -> None:
     """Rotate an account's password (generated; delivered once).
 
     Example: praho accounts password shop.ro --password-file ./shop.pw
@@ -235,9 +263,10 @@ def password(ctx: typer.Context, domain: Domain, password_file: PasswordFile = N
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
-    row, new_password = accounts.rotate_password(app_.database(), app_.service_context(), _providers(app_),
-                                                 domain).unwrap()
-    _deliver_password(app_, row["domain"], new_password, password_file, show_password)
+    with _Delivery(app_, password_file, show_password, force, "accounts password") as delivery:
+        row, new_password = accounts.rotate_password(app_.database(), app_.service_context(), _providers(app_),
+                                                     domain).unwrap()
+        delivery.deliver(row["domain"], new_password)
     out.one({**row, "password": new_password if show_password else None})
     app_.messages.success(f"{row['domain']}: password changed", event="account.password", id=row["id"])
 

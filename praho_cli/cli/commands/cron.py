@@ -87,6 +87,8 @@ def run(
 def status(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
     """Each task's last run and last success; exit 7 when one has not succeeded within cron.max_age_hours.
 
+    Before cron's first run (a fresh install) nothing is stale: exit 0.
+
     Example: praho cron status -o json
     """
     from praho_cli.result import ErrorCode, PrahoFailure
@@ -102,6 +104,8 @@ def status(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fi
     if last:
         app_.messages.info(f"last run {last[0]['run_id']}: {last[0]['status']} (started {last[0]['started_at']})",
                            event="cron.last_run", status=last[0]["status"])
+    else:
+        app_.messages.info("cron has not run yet (praho cron install adds it to crontab)", event="cron.never_run")
     stale = [r["task"] for r in rows if r["stale"]]
     if stale:
         hours = app_.settings.get("cron.max_age_hours")
@@ -129,19 +133,28 @@ def runs(
 @app.command("install")
 def install(
     ctx: typer.Context,
-    print_: Annotated[bool, typer.Option("--print", help="Print the crontab line instead of installing it.")] = False,
+    print_: Annotated[bool, typer.Option("--print", help="Print the crontab line instead of installing it (the "
+                      "log file is still created, mode 0600).")] = False,
     schedule: Annotated[str, typer.Option("--schedule", help="Cron schedule (five fields).")] = "*/15 * * * *",
     log_file: Annotated[str | None, typer.Option("--log-file", help="Where cron appends the JSON-lines log "
                                                  "(default: $XDG_STATE_HOME/praho/cron.log).")] = None,
 ) -> None:
     """Print or install (for the current user) the crontab line that runs praho cron run.
 
+    The line works in cron's bare environment: praho's absolute path, the config file (absolute) and
+    profile in use now, XDG_DATA_HOME and XDG_STATE_HOME as they are now (so the same default ledger,
+    known_hosts and log), and a log under the state directory. PRAHO_* settings that only this shell's
+    environment holds are named in a warning: cron will not have them.
+
     Example: praho --profile prod cron install --print
     """
+    import os
     import shutil
     import sys
     from pathlib import Path
 
+    from praho_cli.config.settings import default_data_dir
+    from praho_cli.private_files import ensure_private_file
     from praho_cli.result import ErrorCode, PrahoFailure
     from praho_cli.services import cron
 
@@ -149,19 +162,32 @@ def install(
     if len(schedule.split()) != 5:
         raise PrahoFailure.of(ErrorCode.INVALID, f"--schedule: {schedule!r} must have five fields, like '*/15 * * * *'")
     environ = app_.environ()
+    settings = app_.settings
     found = shutil.which("praho", path=environ.get("PATH"))
-    praho = [found] if found else [sys.executable, "-m", "praho_cli"]
-    profile = app_.profile_flag or environ.get("PRAHO_PROFILE") or None
-    config = app_.config_flag or environ.get("PRAHO_CONFIG") or None
-    if config:
-        config = str(Path(config).expanduser().resolve())
-    state_home = environ.get("XDG_STATE_HOME") or str(Path(environ.get("HOME", "~")) / ".local" / "state")
-    log = log_file or str(Path(state_home) / "praho" / "cron.log")
-    line = cron.crontab_line(praho, schedule, profile, config, log)
+    # abspath, not resolve(): a virtualenv's bin/python is a link that must stay as it is.
+    praho = [os.path.abspath(found)] if found else [os.path.abspath(sys.executable), "-m", "praho_cli"]
+    profile = settings.profile
+    config = os.path.abspath(settings.path) if settings.file_exists else None
+    home = Path(environ.get("HOME") or Path.home())
+    state_home = Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state").absolute()
+    pinned = {"XDG_DATA_HOME": str(default_data_dir(environ).parent.absolute()), "XDG_STATE_HOME": str(state_home)}
+    log = os.path.abspath(log_file) if log_file else str(state_home / "praho" / "cron.log")
+    line = cron.crontab_line(praho, schedule, profile, config, log, pinned)
+    shell_only = sorted(name for name in environ if name.startswith("PRAHO_") and name not in CRON_IGNORES)
+    if shell_only:
+        app_.messages.warning(f"cron will not see {', '.join(shell_only)} (set only in this shell): put them in "
+                              f"{config or 'the config file'} (secrets as *_file or *_command)", event="cron.env")
+    # Printed or installed, the line needs the log's directory (cron's `>>` does not create it), and
+    # the log is private from the start (cron's `>>` would create it with cron's umask).
+    ensure_private_file(log)
     if print_:
         app_.env.stdout.write(line + "\n")
         return
-    Path(log).parent.mkdir(parents=True, exist_ok=True)
     done = cron.install_crontab(line, environ.get("PRAHO_CRONTAB", "crontab")).unwrap()
     app_.env.stdout.write(line + "\n")
     app_.messages.success(f"crontab line {done} (see crontab -l)", event="cron.installed")
+
+
+# Variables that describe this invocation, not settings cron's run needs.
+CRON_IGNORES = frozenset({"PRAHO_CONFIG", "PRAHO_PROFILE", "PRAHO_CRONTAB", "PRAHO_OUTPUT", "PRAHO_NO_INPUT",
+                          "PRAHO_NOW"})

@@ -32,7 +32,12 @@ def demo(
     app_ = o.app_of(ctx)
     out = app_.renderer(service.DEMO_STEP, output, fields, json)
     sctx = app_.service_context()
-    note = app_.messages.info if app_.streams.interactive else (lambda _m: None)
+    # Each step is shown once: live on stderr while the data goes elsewhere (a file, a pipe), or in
+    # the table at the end when stdout is this terminal.
+    table_here = out.format == "table" and bool(app_.env.stdout_isatty)
+    note = app_.messages.info if app_.streams.interactive and not table_here else (lambda _m: None)
+    if table_here and app_.streams.interactive:
+        app_.messages.info("Running the demo (a few seconds)…")
     if keep:
         workdir = Path(keep)
         workdir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from praho_cli.cli import options as o
 app = typer.Typer(help="Reference topics: exit codes.", no_args_is_help=True)
 
 EXIT_CODE_TABLE: tuple[tuple[int, str], ...] = (
-    (0, "success (an empty list is success)"),
+    (0, "success (an empty list is success; so is a reader that closed the pipe early, as `| head` does)"),
     (1, "unexpected failure (a bug; one line on stderr, traceback only with --debug)"),
     (2, "usage or invalid input (bad flag, bad amount, bad domain, unknown field)"),
     (3, "refused: a confirmation was declined, or needed while prompting is impossible"),
@@ -24,6 +24,18 @@ EXIT_CODE_TABLE: tuple[tuple[int, str], ...] = (
     (77, "authentication or permission refused by a remote server or the database (EX_NOPERM)"),
     (78, "configuration error (EX_CONFIG)"),
     (130, "interrupted"),
+)
+
+# How the codes apply where a choice had to be made (docs/exit-codes.md prints these under the table).
+EXIT_CODE_RULES: tuple[str, ...] = (
+    "**A closed pipe is success.** `praho invoices list -o jsonl | head -2` or `praho customers list | true` "
+    "exits 0 with nothing on stderr once the reader stops reading: the reader has what it asked for, and "
+    "`set -o pipefail` scripts keep working. (git exits 141, killed by SIGPIPE; praho does not.)",
+    "**One item is not a batch.** A command given one server (`servers check vm1`, `servers sync-stats vm1`) "
+    "exits with that failure's own code (69, 77, 78…); 6 is for several items or `--all`.",
+    "**Command-line input is 2, files and environment are 78.** `config set` with an unknown key or a value "
+    "of the wrong type exits 2 (and leaves the file unchanged); the same mistake in the config file or a "
+    "`PRAHO_*` variable exits 78, naming where it was read.",
 )
 
 

@@ -143,7 +143,13 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         app_ = o.app_of(ctx)
         out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
         with app_.reading() as session:
-            out.one(invoices.show_document(session, _kind(kind_name), document).unwrap())
+            row = invoices.show_document(session, _kind(kind_name), document).unwrap()
+        if out.format == "table" and not out.explicit_fields:
+            from praho_cli.output.document import render_document
+
+            render_document(out, row)  # the document as a person reads it; -o json keeps the record
+        else:
+            out.one(row)
 
 
     @noun.command("list", help=(f"List {plural.replace('-', ' ')} (streams: use -o jsonl for large ledgers).\n\n"

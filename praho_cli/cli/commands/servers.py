@@ -233,6 +233,11 @@ def _batch(ctx: typer.Context, names: list[str] | None, all_: bool, output: Any,
             progress.stop()
     out.many(rows)
     failed = [r["server"] for r in rows if not r["ok"]]
+    if failed and len(names or []) == 1 and not all_:
+        # One named server is not a batch: its own failure's code (69 unreachable, 77 refused, …).
+        row = rows[0]
+        message = row["error"] if row["error"].startswith(f"{row['server']}:") else f"{row['server']}: {row['error']}"
+        raise PrahoFailure.of(ErrorCode(row["error_code"]), message)
     if failed:
         raise PrahoFailure.of(ErrorCode.PARTIAL, f"{len(failed)} of {len(rows)} server(s) failed: {', '.join(failed)}")
     app_.messages.success(f"{len(rows)} server(s) {'healthy' if kind == 'check' else 'synced'}", event=kind)
@@ -241,7 +246,10 @@ def _batch(ctx: typer.Context, names: list[str] | None, all_: bool, output: Any,
 @app.command("check")
 def check(ctx: typer.Context, names: Names = None, all_: All = False, output: o.Output = None,
           json: o.Json = False, fields: o.Fields = None) -> None:
-    """Health-check servers in parallel (Virtualmin `info`); exit 6 when any failed.
+    """Health-check servers in parallel (Virtualmin `info`).
+
+    One named server exits with its failure's own code (69 unreachable, 77 credentials refused);
+    several, or --all, exit 6 when any failed.
 
     Example: praho servers check --all -o json
     """

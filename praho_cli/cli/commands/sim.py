@@ -122,7 +122,8 @@ def _password(password_file: Path | None, environ: Mapping[str, str]) -> str:
 
 
 @app.command("virtualmin", context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
-                                             "help_option_names": []})
+                                             "help_option_names": []},
+             options_metavar="[--state PATH] PROGRAM [ARGS]...")
 def virtualmin(
     ctx: typer.Context,
     state: Annotated[Path | None, typer.Option("--state", help="State file (else PRAHO_SIM_STATE).",
@@ -130,12 +131,19 @@ def virtualmin(
 ) -> None:
     """Run a virtualmin PROGRAM on the simulator's state file, with the real command's output and exit code.
 
+    Everything after the options goes to the simulated command as it is: `PROGRAM --help` is
+    Virtualmin's help for PROGRAM, `help` alone lists the programs.
+
     Example: praho sim virtualmin --state praho-sim.json list-domains --multiline
     """
     from praho_cli.result import ErrorCode, PrahoFailure
     from praho_cli.virtualmin.simulator.command import execute
 
     app_ = o.app_of(ctx)
+    if ctx.args[:1] in (["--help"], ["-h"]):
+        # No PROGRAM yet: the help asked for is praho's (options are passed through to PROGRAM only).
+        app_.env.stdout.write(ctx.get_help() + "\n")
+        return
     path = state or app_.env.environ.get("PRAHO_SIM_STATE")
     if not path:
         raise PrahoFailure.of(ErrorCode.CONFIG, "No simulator state file: pass --state or set PRAHO_SIM_STATE")
