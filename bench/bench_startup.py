@@ -82,7 +82,7 @@ def main() -> None:
         f"Medians of {args.runs} runs each, measured in one run of `python bench/bench_startup.py`, "
         "each command a fresh process (`python -m praho_cli`)."
     )
-    write_section("Start-up (issue 2)", body)
+    write_section("Start-up", body)
     print(body)
 
 

@@ -163,7 +163,7 @@ def remove_section(path: Path, section: str) -> None:
         if isinstance(node, dict):
             node.pop(leaf, None)
         result = tomli_w.dumps(doc)
-    write_private(path, result)
+    write_private(path, result, what="config file", replace=True)
 
 
 def starter_file(commented_defaults: bool = True) -> str:

@@ -136,11 +136,11 @@ def test_the_installed_line_runs_in_crons_bare_environment(tmp_path: Path) -> No
     import os
     import subprocess
 
-    from tests.conftest import PROCESS_CLOCK
+    from tests.conftest import process_clock
 
     home = tmp_path / "home"
     shell = {"HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data"),
-             "XDG_STATE_HOME": str(tmp_path / "state"), **PROCESS_CLOCK}
+             "XDG_STATE_HOME": str(tmp_path / "state"), **process_clock()}
     shell_env = {k: v for k, v in os.environ.items() if not k.startswith(("PRAHO_", "XDG_"))} | shell
     config = tmp_path / "cfg" / "praho" / "config.toml"
     config.parent.mkdir(parents=True)
@@ -157,7 +157,7 @@ def test_the_installed_line_runs_in_crons_bare_environment(tmp_path: Path) -> No
     line = printed.stdout.strip()
     command = line.split(" ", 5)[5]  # the five schedule fields, then what cron hands to /bin/sh
     assert f"--config {config} --profile prod" in command
-    bare = {"HOME": str(home), "LOGNAME": "praho", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", **PROCESS_CLOCK}
+    bare = {"HOME": str(home), "LOGNAME": "praho", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", **process_clock()}
     done = subprocess.run(["/bin/sh", "-c", command], env=bare, cwd="/", capture_output=True, text=True,
                           timeout=300, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

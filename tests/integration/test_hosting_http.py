@@ -345,7 +345,7 @@ def test_a_create_that_outlasts_its_timeout_as_real_processes_is_settled_by_resu
     env = cli_any.env(**{**ENV, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "1"})
     # Virtualmin takes 6 s over the create; the client gives up after 1 s.
     fleet["vm1"].set_faults([Fault("latency", programs=("create-domain",), seconds=6, times=1)])
-    r = praho_process(["accounts", "create", "shop.ro", "--customer", "1", "--server", "vm1"], env)
+    r = praho_process(["accounts", "create", "shop.ro", "--customer", "1", "--server", "vm1", "--show-password"], env)
     assert r.returncode == 69, r.stderr
     assert "the create's outcome is unknown" in r.stderr and "accounts jobs resume" in r.stderr
     job = job_of(h, "shop.ro")
