@@ -14,9 +14,9 @@ against a migrated ledger on both backends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Date, Integer, String, case, cast, column, select, table
@@ -24,7 +24,7 @@ from sqlalchemy import BigInteger, Date, Integer, String, case, cast, column, se
 from praho_cli.records import Rows
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Result, Select
+    from sqlalchemy import Connection, Select
     from sqlalchemy.orm import Session
 
 OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
@@ -111,13 +111,7 @@ def statement(query: DocumentQuery) -> Select[Any]:
 def documents(conn: Connection | Session, query: DocumentQuery) -> Rows:
     """The documents of ``query`` as rows of :data:`FIELDS`, fetched ``BATCH`` at a time."""
     result = conn.execute(statement(query).execution_options(yield_per=BATCH))
-    return Rows(FIELDS, _each(result))
-
-
-def _each(result: Result[Any]) -> Iterator[Sequence[Any]]:
-    with result:
-        for batch in result.partitions():
-            yield from batch
+    return Rows(FIELDS, chain.from_iterable(result.partitions()))
 
 
 def customer_id(conn: Connection | Session, *, id: int | None = None, email: str | None = None) -> int | None:

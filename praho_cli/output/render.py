@@ -14,6 +14,7 @@ import csv
 import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -244,18 +245,12 @@ class Renderer:
             return ((pick(values),) for values in rows.values)
         return map(pick, rows.values)
 
-    def _json_rows(self, lines: Iterable[str]) -> int:
+    def _json_rows(self, lines: Iterator[str]) -> int:
         out = self.out
         count = 0
         if self.format == "jsonl":
-            chunk: list[str] = []
-            for line in lines:  # written a thousand lines at a time: one write per row costs more than the read
-                chunk.append(line)
-                if len(chunk) == 1000:
-                    out.write("\n".join(chunk) + "\n")
-                    count += len(chunk)
-                    chunk.clear()
-            if chunk:
+            # Written a thousand lines at a time: one write per row costs more than reading it.
+            while chunk := list(islice(lines, 1000)):
                 out.write("\n".join(chunk) + "\n")
                 count += len(chunk)
         else:
