@@ -14,6 +14,7 @@ against a migrated ledger on both backends.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -24,7 +25,7 @@ from sqlalchemy import BigInteger, Date, Integer, String, case, cast, column, se
 from praho_cli.records import Rows
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Select
+    from sqlalchemy import Connection, Result, Select
     from sqlalchemy.orm import Session
 
 OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
@@ -111,7 +112,14 @@ def statement(query: DocumentQuery) -> Select[Any]:
 def documents(conn: Connection | Session, query: DocumentQuery) -> Rows:
     """The documents of ``query`` as rows of :data:`FIELDS`, fetched ``BATCH`` at a time."""
     result = conn.execute(statement(query).execution_options(yield_per=BATCH))
-    return Rows(FIELDS, chain.from_iterable(result.partitions()))
+    return Rows(FIELDS, _each(result))
+
+
+def _each(result: Result[Any]) -> Iterator[Sequence[Any]]:
+    """Every row; closing this generator (the renderer does, even when the reader went away)
+    closes the cursor while its connection is still open."""
+    with result:
+        yield from chain.from_iterable(result.partitions())
 
 
 def customer_id(conn: Connection | Session, *, id: int | None = None, email: str | None = None) -> int | None:
