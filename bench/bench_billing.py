@@ -1,12 +1,10 @@
-"""Billing benchmarks: gapless issuing throughput, and streaming a 100,000-invoice list.
+"""Billing benchmark: gapless issuing throughput (the document list: bench/bench_lists.py).
 
     python bench/bench_billing.py [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--write]
 
 1. Invoices issued per second by 1 and 8 processes (each a loop of ``invoices.issue_document`` in its
    own unit of work, as the CLI runs it), beside the bare rate of a transaction that only locks and
    increments one counter row on the same database: the physical limit of any gapless scheme.
-2. ``praho invoices list -o jsonl`` over 100,000 invoices: wall time, rows per second and peak RSS,
-   beside ``sqlite3 -json`` reading the same rows.
 
 ``--write`` replaces the "Billing" section of docs/benchmarks.md.
 """
@@ -196,82 +194,6 @@ def issue_rates(backend: str, pg_url: str | None, tmp: Path, per_proc: int,
     return results
 
 
-# --- the 100,000-row list -----------------------------------------------------------------------
-def seed_issued(url: str, rows: int) -> None:
-    """Issued invoices written straight into the tables (the list reads them; issuing is measured above)."""
-    import sqlite3
-
-    path = url.removeprefix("sqlite:///")
-    seed_drafts(url, 0)
-    con = sqlite3.connect(path)
-    series_id = con.execute("SELECT id FROM document_series WHERE code = 'INV'").fetchone()
-    if series_id is None:
-        con.execute("INSERT INTO document_series (code, kind, template, yearly_reset, start_number, created_at, "
-                    "updated_at) VALUES ('INV', 'invoice', '{series}{year}-{number:06}', 1, 1, ?, ?)",
-                    (NOW.replace(tzinfo=None), NOW.replace(tzinfo=None)))
-        series_id = con.execute("SELECT id FROM document_series WHERE code = 'INV'").fetchone()
-    stamp = NOW.replace(tzinfo=None).isoformat(" ")
-    con.executemany(
-        "INSERT INTO billing_documents (kind, status, series_id, fiscal_year, number, number_text, customer_id, "
-        "currency, tax_point, issue_date, due_days, due_date, vat_regime, rounding, net_minor, vat_minor, "
-        "total_minor, paid_minor, issued_at, created_at, updated_at, version) VALUES ('invoice', 'issued', ?, "
-        "2026, ?, ?, 1, 'RON', '2026-11-20', '2026-11-26', 14, '2026-12-10', 'domestic', 'half_up', 11998, 2520, "
-        "14518, 0, ?, ?, ?, 1)",
-        ((series_id[0], n, f"INV2026-{n:06d}", stamp, stamp, stamp) for n in range(1, rows + 1)),
-    )
-    con.execute("INSERT INTO series_counters (series_id, year, last_number) VALUES (?, 2026, ?)",
-                (series_id[0], rows))
-    con.commit()
-    con.close()
-
-
-# The child reports its own high-water mark (VmHWM of its process image) when it exits: wait4's
-# ru_maxrss would also count the pages of this benchmark process the child was forked from.
-PEAK_PROBE = (
-    "import atexit, runpy, sys\n"
-    "def _peak():\n"
-    "    for line in open('/proc/self/status'):\n"
-    "        if line.startswith('VmHWM:'):\n"
-    "            sys.stderr.write('PEAK_KIB=' + line.split()[1] + '\\n')\n"
-    "atexit.register(_peak)\n"
-    "sys.argv = ['praho'] + sys.argv[1:]\n"
-    "runpy.run_module('praho_cli', run_name='__main__')\n"
-)
-
-
-def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB or 0 when the child does not report it, bytes written to stdout)."""
-    with tempfile.TemporaryFile() as sink, tempfile.TemporaryFile(mode="w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=sink, stderr=err, env=env)
-        _pid, status, _usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{argv[:3]} failed")
-        err.seek(0)
-        peak = next((int(line.split("=", 1)[1]) for line in err if line.startswith("PEAK_KIB=")), 0)
-        return elapsed, peak, sink.seek(0, os.SEEK_END)
-
-
-def list_benchmark(tmp: Path, rows: int) -> dict[str, Any]:
-    url, _ = fresh_ledger("sqlite", None, tmp)
-    seed_issued(url, rows)
-    env = {**os.environ, "PRAHO_DATABASE_URL": url, "HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp / "cfg")}
-    praho = [sys.executable, "-c", PEAK_PROBE, "invoices", "list", "-o", "jsonl"]
-    query = ("SELECT d.id, d.kind, d.number_text, s.code, d.status, d.customer_id, c.name, d.currency, "
-             "d.tax_point, d.issue_date, d.due_date, d.net_minor, d.vat_minor, d.total_minor, d.paid_minor, "
-             "d.vat_regime, d.vat_ron_minor FROM billing_documents d JOIN document_series s ON s.id = d.series_id "
-             "JOIN customers c ON c.id = d.customer_id WHERE d.kind = 'invoice' ORDER BY d.id")
-    sqlite = ["sqlite3", "-json", url.removeprefix("sqlite:///"), query]
-    timed_child(praho, env)  # warm the page cache and the bytecode cache
-    runs = [(timed_child(praho, env), timed_child(sqlite, env)) for _ in range(3)]
-    praho_s, rss, size = min(r[0] for r in runs)
-    sqlite_s = min(r[1][0] for r in runs)
-    startup, _, _ = timed_child([sys.executable, "-m", "praho_cli", "--version"], env)
-    return {"rows": rows, "praho_s": praho_s, "rss_kib": rss, "bytes": size, "sqlite_s": sqlite_s,
-            "startup_s": startup}
-
-
 ANALYSIS = """Reading the figures. Issuing one invoice on PostgreSQL is two round trips: the draft locked
 with its customer, series, lines and candidate VAT rates in one statement, then the locked part in
 one statement sent together with its COMMIT (psycopg's pipeline mode, praho_cli/ledger/uow.py
@@ -296,19 +218,13 @@ same statement stores the key's record, so keyed issues commit the same way.
 The general path (SQLite, templates SQL cannot render exactly, audit records holding the number's
 placeholder) writes the frozen draft, takes the counter, then the number with the audit event.
 Rates move by a tenth from run to run on a shared 2-core host: the bare rate alone varies between
-about 550 and 1,900 tx/s from one day to the next.
-
-The list reads a plain SQLite ledger through the standard library's sqlite3 and lets SQLite build
-each row's JSON (see docs/architecture.md), so it never imports SQLAlchemy or the models; what remains
-over sqlite3 is mostly the interpreter's and Typer's start-up. Memory stays flat: rows are fetched
-1,000 at a time and written as they come."""
+about 550 and 1,900 tx/s from one day to the next."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg-url", default=os.environ.get("PRAHO_TEST_PG_URL"))
     parser.add_argument("--per-proc", type=int, default=300)
-    parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each issuing measurement (medians)")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -318,7 +234,6 @@ def main() -> None:
         tmp = Path(tmpdir)
         backends = ["sqlite"] + (["postgres"] if args.pg_url else [])
         rates = {b: issue_rates(b, args.pg_url, tmp, args.per_proc, args.repeat) for b in backends}
-        listing = list_benchmark(tmp, args.rows)
     load = os.getloadavg()[0]
     lines = [
         "`python bench/bench_billing.py --write`. Issuing: each process loops "
@@ -341,22 +256,6 @@ def main() -> None:
         lines += ["", f"Target ≥ 40 % of the bare rate at 8 processes on PostgreSQL: **{target[0] / target[1]:.0%}**"
                       f" ({verdict}; median rates of {len(target[2])} runs, the runs' own ratios "
                       f"{min(target[2]):.0%}-{max(target[2]):.0%})."]
-    ratio = listing["praho_s"] / listing["sqlite_s"]
-    lines += [
-        "",
-        f"`praho invoices list -o jsonl` over {listing['rows']:,} issued invoices (SQLite, best of 3, output to a "
-        "file), beside `sqlite3 -json` running the same join:",
-        "",
-        "| reader | wall time | rows / s | peak RSS |",
-        "|---|---:|---:|---:|",
-        f"| praho invoices list -o jsonl | {listing['praho_s']:.2f} s | {listing['rows'] / listing['praho_s']:,.0f} | "
-        f"{listing['rss_kib'] / 1024:.0f} MB |",
-        f"| sqlite3 -json | {listing['sqlite_s']:.2f} s | {listing['rows'] / listing['sqlite_s']:,.0f} | – |",
-        "",
-        f"praho / sqlite3: **{ratio:.2f}x** (target ≤ 3x: {'met' if ratio <= 3 else 'NOT met'}); peak RSS target "
-        f"< 150 MB: {'met' if listing['rss_kib'] / 1024 < 150 else 'NOT met'}. praho's time includes its start-up "
-        f"(`praho --version`: {listing['startup_s']:.2f} s on this run).",
-    ]
     lines += ["", ANALYSIS]
     body = "\n".join(lines)
     print(body)

@@ -7,7 +7,7 @@ name or type is a breaking change for scripts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,3 +57,18 @@ class RecordType:
             "required": [f.name for f in self.fields],
             "additionalProperties": False,
         }
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Records streamed as tuples: every item of ``values`` holds the fields ``names``, in that order.
+
+    Lists that read many rows return this, so that the renderer writes each tuple without building
+    a dict per record; iterating a ``Rows`` gives one dict per record, for every other reader."""
+
+    names: tuple[str, ...]
+    values: Iterable[Sequence[Any]]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names = self.names
+        return (dict(zip(names, value, strict=True)) for value in self.values)

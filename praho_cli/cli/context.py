@@ -21,10 +21,10 @@ from praho_cli.output.streams import Environment, Streams
 from praho_cli.result import Err, ErrorCode, PrahoFailure
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlmodel import Session
 
     from praho_cli.config.settings import Settings
-    from praho_cli.ledger.direct import DirectReader
     from praho_cli.ledger.engine import Database
     from praho_cli.output.render import Renderer
     from praho_cli.records import RecordType
@@ -143,7 +143,7 @@ class AppContext:
     # --- the ledger ---------------------------------------------------------------------------
     def database_url(self) -> str:
         from praho_cli.config.settings import default_data_dir
-        from praho_cli.ledger.direct import sqlite_url_for
+        from praho_cli.ledger.engine import sqlite_url_for
 
         url = str(self.settings.get("database_url") or "")
         if url:
@@ -164,25 +164,6 @@ class AppContext:
             require_current(self._database)
             self._schema_checked = True
         return self._database
-
-    @contextmanager
-    def direct_reader(self) -> Iterator[DirectReader | None]:
-        """A read-only standard-library reader of a plain SQLite ledger, or None (use the engine).
-
-        For large JSON lists only: it skips the engine's imports (see praho_cli.ledger.direct)."""
-        from praho_cli.ledger.direct import open_reader
-
-        self.apply_settings_to_streams()
-        if self._database is not None:  # the engine is loaded already: nothing to save
-            yield None
-            return
-        reader = open_reader(self.database_url(), int(self.settings.get("sqlite_busy_timeout_ms")))
-        if reader is None:
-            yield None
-            return
-        self._warn_if_ledger_is_open_to_others(str(reader.path))
-        with reader:
-            yield reader
 
     def _warn_if_ledger_is_open_to_others(self, path: str) -> None:
         """Once per process: an SQLite ledger (or its -wal/-shm) that other users can read."""
@@ -222,6 +203,14 @@ class AppContext:
 
         with read_session(self.database()) as session:
             yield session
+
+    @contextmanager
+    def reading_rows(self) -> Iterator[Connection]:
+        """A read connection for lists that stream Core rows: no ORM session, no models imported."""
+        from praho_cli.ledger.engine import read_connection
+
+        with read_connection(self.database()) as conn:
+            yield conn
 
     # --- output -------------------------------------------------------------------------------
     def renderer(

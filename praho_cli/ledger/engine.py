@@ -11,18 +11,21 @@ PostgreSQL: psycopg 3; row locks come from ``SELECT … FOR UPDATE`` in the ledg
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from praho_cli.ledger.direct import sqlite_failure, sqlite_url_for
 from praho_cli.result import ErrorCode, PrahoFailure, Retry
 
-__all__ = ["Database", "open_database", "parse_url", "ping", "redact_url", "sqlite_url_for", "translate_db_error"]
+__all__ = ["Database", "open_database", "parse_url", "ping", "read_connection", "redact_url", "sqlite_url_for",
+           "translate_db_error"]
 
 WRITE = "praho_write"
 
@@ -52,6 +55,10 @@ class Database:
         """An engine view whose transactions start as writers (BEGIN IMMEDIATE on SQLite); built once
         per Database (it shares the engine's pool), not once per transaction."""
         return self._writer
+
+
+def sqlite_url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
 
 
 def redact_url(url: URL | str) -> str:
@@ -137,6 +144,33 @@ def translate_db_error(exc: BaseException, display_url: str) -> PrahoFailure | N
             ErrorCode.REMOTE_UNAVAILABLE, f"cannot connect to the database at {display_url}", Retry.RETRIABLE
         )
     return sqlite_failure(text_, display_url)
+
+
+def sqlite_failure(message: str, display: str) -> PrahoFailure | None:
+    """SQLite's errors that are about the ledger file, not a bug: locked past busy_timeout (75), or
+    not openable as a database (78)."""
+    text_ = message.lower()
+    if "database is locked" in text_ or "database is busy" in text_:
+        return PrahoFailure.of(
+            ErrorCode.LOCKED, "the SQLite ledger stayed locked by another writer past busy_timeout", Retry.RETRIABLE
+        )
+    if "unable to open database file" in text_ or "not a database" in text_ or "malformed" in text_:
+        return PrahoFailure.of(ErrorCode.CONFIG, f"cannot open the SQLite ledger at {display}")
+    return None
+
+
+@contextmanager
+def read_connection(db: Database) -> Iterator[Connection]:
+    """A connection for reading Core rows (deferred BEGIN on SQLite, one snapshot; rolled back at
+    the end): large lists stream through it without an ORM session."""
+    try:
+        with db.engine.connect() as conn:
+            yield conn
+    except Exception as exc:
+        failure = translate_db_error(exc, db.display_url)
+        if failure:
+            raise failure from None
+        raise
 
 
 def ping(db: Database) -> None:

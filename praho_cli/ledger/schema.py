@@ -7,14 +7,42 @@ step with Alembic's own idea of the head), so ordinary commands stay fast.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, text
 
 from praho_cli.ledger.engine import Database, translate_db_error
-from praho_cli.ledger.revisions import MIGRATIONS, head_revision, mismatch
+from praho_cli.result import ErrorCode, PrahoFailure
 
 __all__ = ["MIGRATIONS", "current_revision", "head_revision", "require_current", "upgrade"]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def head_revision() -> str:
+    names = sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return names[-1]
+
+
+def mismatch(current: str | None, display_url: str) -> PrahoFailure | None:
+    """Why a ledger at revision ``current`` cannot be used by this praho (exit 78), or None."""
+    head = head_revision()
+    if current is None:
+        return PrahoFailure.of(
+            ErrorCode.CONFIG,
+            f"the ledger at {display_url} has no schema yet; run `praho init` (or `praho db upgrade`)",
+        )
+    if current != head:
+        older = current < head
+        return PrahoFailure.of(
+            ErrorCode.CONFIG,
+            f"the ledger schema is at {current} but this praho needs {head}; "
+            + ("run `praho db upgrade`" if older else "this praho is older than the ledger: upgrade praho"),
+            current=current,
+            head=head,
+        )
+    return None
 
 
 def current_revision(db: Database) -> str | None:

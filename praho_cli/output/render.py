@@ -1,26 +1,30 @@
 """The one renderer behind ``-o table|json|jsonl|csv|tsv``.
 
 Rows arrive as JSON-ready mappings (ints, strings, bools, None, lists, dicts) shaped by a
-:class:`RecordType`, which is also the documented public contract (docs/json-schemas/). Machine
-formats are written with ``json``/``csv`` directly, never through Rich; json and jsonl stream row by
-row so a list of any size never sits in memory. Rich is imported only to draw a table.
+:class:`RecordType`, which is also the documented public contract (docs/json-schemas/), or as
+:class:`~praho_cli.records.Rows` (tuples of named fields, as large lists stream them from the
+ledger). Machine formats are written with ``json``/``csv`` directly, never through Rich; json and
+jsonl stream row by row so a list of any size never sits in memory. Rich is imported only to draw a
+table.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from json.encoder import encode_basestring
 from typing import Any
 
 from praho_cli.output.streams import Streams
-from praho_cli.records import RecordType
+from praho_cli.records import Field, RecordType, Rows
 from praho_cli.result import ErrorCode, PrahoFailure
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
-# Rows of json and jsonl are compact (as `jq -c` writes them), the same text whether Python or the
-# ledger (SQLite's json_object, see Renderer.many_encoded) encoded them.
-COMPACT = (",", ":")
+COMPACT = (",", ":")  # rows of json and jsonl are compact, as `jq -c` writes them
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=COMPACT).encode
 
 
 def parse_fields(rtype: RecordType, fields: str | None) -> tuple[str, ...] | None:
@@ -61,6 +65,46 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)
+
+
+def _json_value(value: Any) -> str:
+    """``value`` as json.dumps(..., ensure_ascii=False, separators=COMPACT) writes it."""
+    cls = value.__class__
+    if cls is str:
+        return encode_basestring(value)
+    if cls is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _dumps(value)
+
+
+def _json_string_or_null(value: Any) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+# By the field's declared type, the cheapest exact encoder; a value of another type makes it raise
+# TypeError and the row is written by json.dumps instead (see _row_encoder).
+_ENCODERS: dict[str, Callable[[Any], str]] = {"string": encode_basestring, "string|null": _json_string_or_null}
+
+
+def _row_encoder(fields: Sequence[Field]) -> Callable[[Sequence[Any]], str]:
+    """The compact JSON object of one row given as the values of ``fields``, in order.
+
+    The bytes are json.dumps's for the same dict: each value is encoded by its field's type into a
+    template holding the encoded keys, so a row costs one string per value and no dict."""
+    template = "{" + ",".join(encode_basestring(f.name).replace("%", "%%") + ":%s" for f in fields) + "}"
+    encoders = [_ENCODERS.get(f.type, _json_value) for f in fields]
+    names = [f.name for f in fields]
+    call = operator.call
+
+    def encode(values: Sequence[Any]) -> str:
+        try:
+            return template % tuple(map(call, encoders, values))
+        except TypeError:  # a value unlike its declared type: json.dumps decides
+            return _dumps(dict(zip(names, values, strict=True)))
+
+    return encode
 
 
 def _tsv_escape(text: str) -> str:
@@ -142,9 +186,7 @@ class Renderer:
         return self.streams.env.stdout
 
     def _project(self, row: Mapping[str, Any], names: Sequence[str]) -> Mapping[str, Any]:
-        # A service's row already has exactly the record's fields in order: write it as it is
-        # (re-projecting 100,000 rows costs about a second). Anything else is projected.
-        if not self.explicit_fields and isinstance(row, dict) and len(row) == len(names) and list(row) == list(names):
+        if not self.explicit_fields and isinstance(row, dict) and list(row) == list(names):
             return row
         return {n: row.get(n) for n in names}
 
@@ -159,23 +201,24 @@ class Renderer:
             return
         self.out.flush()
 
-    def many(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Write every row; the rows' iterator is closed when this returns or fails (a reader that
-        closed the pipe), so a generator's cursor is released while its connection is still open."""
+    def many(self, rows: Iterable[Mapping[str, Any]] | Rows) -> int:
+        """Write every row (mappings, or :class:`Rows`) in the chosen format; the number written.
+
+        The rows' iterator is closed when this returns or fails (a reader that closed the pipe), so
+        a generator's cursor is released while its connection is still open."""
         try:
             return self._many(rows)
         finally:
-            _close(rows)
+            _close(rows.values if isinstance(rows, Rows) else rows)
 
-    def _many(self, rows: Iterable[Mapping[str, Any]]) -> int:
+    def _many(self, rows: Iterable[Mapping[str, Any]] | Rows) -> int:
         fmt = self.format
         count = 0
         out = self.out
+        if fmt in ("json", "jsonl"):
+            return self._json_rows(map(_row_encoder([self._by_name[n] for n in self.fields]), self._values(rows)))
         if fmt == "table":
             return self._table(rows)
-        if self.writes_json_rows:
-            return self.many_encoded(
-                json.dumps(self._project(row, self.fields), ensure_ascii=False, separators=COMPACT) for row in rows)
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(self.fields)
@@ -189,34 +232,25 @@ class Renderer:
         out.flush()
         return count
 
-    @property
-    def writes_json_rows(self) -> bool:
-        """json and jsonl: formats whose rows can arrive already encoded (see many_encoded)."""
-        return self.format in ("json", "jsonl")
+    def _values(self, rows: Iterable[Mapping[str, Any]] | Rows) -> Iterator[Sequence[Any]]:
+        """Each row as the values of ``self.fields``, in order."""
+        fields = self.fields
+        if not isinstance(rows, Rows):
+            return ([row.get(n) for n in fields] for row in rows)
+        if rows.names == fields:
+            return iter(rows.values)
+        index = {name: i for i, name in enumerate(rows.names)}
+        pick = operator.itemgetter(*(index[n] for n in fields))
+        if len(fields) == 1:
+            return ((pick(values),) for values in rows.values)
+        return map(pick, rows.values)
 
-    def many_encoded(self, lines: Iterable[str]) -> int:
-        """Write rows that arrive as compact JSON objects of exactly ``self.fields``, in order.
-
-        The same bytes :meth:`many` writes for the same rows; only json and jsonl take them."""
-        if not self.writes_json_rows:
-            raise ValueError(f"{self.format} rows cannot be written from JSON text")
-        try:
-            return self._many_encoded(lines)
-        finally:
-            _close(lines)
-
-    def _many_encoded(self, lines: Iterable[str]) -> int:
+    def _json_rows(self, lines: Iterator[str]) -> int:
         out = self.out
         count = 0
         if self.format == "jsonl":
-            chunk: list[str] = []
-            for line in lines:  # written a thousand lines at a time: one write per row costs more than SQLite
-                chunk.append(line)
-                if len(chunk) == 1000:
-                    out.write("\n".join(chunk) + "\n")
-                    count += len(chunk)
-                    chunk.clear()
-            if chunk:
+            # Written a thousand lines at a time: one write per row costs more than reading it.
+            while chunk := list(islice(lines, 1000)):
                 out.write("\n".join(chunk) + "\n")
                 count += len(chunk)
         else:

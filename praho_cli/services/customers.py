@@ -17,6 +17,7 @@ from praho_cli.ledger.models.base import iso
 from praho_cli.money import CURRENCY_EXPONENTS
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, Result, err
+from praho_cli.services import customer_ref
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.countries import ISO_COUNTRIES
 from praho_cli.services.idempotency import idempotent
@@ -251,11 +252,11 @@ def add_customer(
 
 
 def find_customer(session: Session, ref: str) -> Result[Customer]:
-    """By id (digits) or e-mail address."""
-    ref = ref.strip()
-    customer = repo.get_by_id(session, int(ref)) if ref.isdigit() else repo.get_by_email(session, ref.lower())
+    """By id (digits) or e-mail address (:mod:`praho_cli.services.customer_ref`)."""
+    key = customer_ref.parse(ref)
+    customer = repo.get_by_id(session, key.id) if key.id is not None else repo.get_by_email(session, key.email or "")
     if customer is None:
-        return err(ErrorCode.NOT_FOUND, f"no customer {ref!r} (give an id or an e-mail address)")
+        return customer_ref.not_found(key)
     return Ok(customer)
 
 

@@ -1,29 +1,34 @@
-"""The billing document list: its public record, its filter, and the JSON fast path.
+"""The billing document list: its public record, its filter, and the one way to list documents.
 
-This module stays light (no SQLAlchemy, no models) so that ``invoices list -o json|jsonl`` on a
-SQLite ledger can stream from :mod:`praho_cli.ledger.direct` without paying for the ORM's imports;
-:func:`praho_cli.services.invoices.list_documents` is the general path, for every other format and
-ledger, and gives the same rows.
+Every output format and both backends list through :func:`list_documents`, which streams the rows
+of :func:`praho_cli.ledger.document_list.documents`. This module and that one stay clear of the
+models (SQLModel), whose import would cost more than reading a large list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from praho_cli.billing.numbering import DocumentKind
-from praho_cli.ledger import documents_json
-from praho_cli.ledger.direct import DirectReader
-from praho_cli.records import Field, RecordType
+from praho_cli.ledger import document_list as ledger
+from praho_cli.ledger.document_list import OPEN_STATUSES
+from praho_cli.records import Field, RecordType, Rows
 from praho_cli.result import ErrorCode, Ok, Result, err
+from praho_cli.services import customer_ref
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from praho_cli.services.context import ServiceContext
 
 INVOICE_STATUSES = (
     "draft", "issued", "partially_paid", "paid", "overdue", "cancelled", "partially_refunded", "refunded",
 )
 PROFORMA_STATUSES = ("draft", "issued", "partially_paid", "converted", "cancelled")
 CREDIT_NOTE_STATUSES = ("issued",)  # a credit note is issued by billing and never changes
-OPEN_STATUSES = ("issued", "partially_paid", "overdue")  # money still expected
 
 DOCUMENT = RecordType(
     name="document",
@@ -81,24 +86,28 @@ def check_status(kind: DocumentKind, status: str | None) -> Result[None]:
     return Ok(None)
 
 
-def list_documents_json(
-    reader: DirectReader, kind: DocumentKind, flt: DocumentFilter, fields: Sequence[str], today: date,
-) -> Result[Iterator[str]]:
-    """The documents :func:`praho_cli.services.invoices.list_documents` lists, each already as the
-    compact JSON text of its public record restricted to ``fields`` (in that order)."""
+def list_documents(
+    conn: Connection | Session, ctx: ServiceContext, kind: DocumentKind, flt: DocumentFilter,
+) -> Result[Rows]:
+    """The documents of ``kind`` that ``flt`` selects, ordered by id, streamed as rows of the
+    ``document`` record (one query; rows fetched in batches, nothing held in memory)."""
     checked = check_status(kind, flt.status)
     if not isinstance(checked, Ok):
         return checked
     customer_id = None
     if flt.customer:
-        customer_id = documents_json.customer_id(reader, flt.customer)
+        ref = customer_ref.parse(flt.customer)
+        customer_id = ledger.customer_id(conn, id=ref.id, email=ref.email)
         if customer_id is None:
-            return err(ErrorCode.NOT_FOUND, f"no customer {flt.customer.strip()!r} (give an id or an e-mail address)")
-    query = documents_json.DocumentQuery(
-        kind=kind.value, fields=tuple(fields), open_statuses=OPEN_STATUSES, status=flt.status or None,
-        customer_id=customer_id, series=flt.series or None,
+            return customer_ref.not_found(ref)
+    query = ledger.DocumentQuery(
+        kind=kind.value, status=flt.status or None, customer_id=customer_id, series=flt.series or None,
         currency=flt.currency.strip().upper() if flt.currency else None,
         issued_from=flt.issued_from, issued_to=flt.issued_to, due_from=flt.due_from, due_to=flt.due_to,
-        overdue_before=today if flt.overdue else None,
+        overdue_before=ctx.today() if flt.overdue else None,
     )
-    return Ok(documents_json.document_lines(reader, query))
+    return Ok(ledger.documents(conn, query))
+
+
+__all__ = ["CREDIT_NOTE_STATUSES", "DOCUMENT", "INVOICE_STATUSES", "OPEN_STATUSES", "PROFORMA_STATUSES",
+           "DocumentFilter", "check_status", "list_documents", "statuses_of"]

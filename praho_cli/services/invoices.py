@@ -9,13 +9,13 @@ transaction. Issued documents are never deleted or edited; corrections are credi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, cast, delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session, col
 
 from praho_cli.billing.fx import REPORTING_CURRENCY, to_reporting_minor
@@ -49,12 +49,7 @@ from praho_cli.services import series as series_service
 from praho_cli.services import tax as tax_service
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.customers import find_customer
-from praho_cli.services.document_list import (
-    DOCUMENT,
-    OPEN_STATUSES,
-    DocumentFilter,
-    check_status,
-)
+from praho_cli.services.document_list import DOCUMENT, OPEN_STATUSES, DocumentFilter, list_documents
 from praho_cli.services.idempotency import idempotent
 
 MAX_LINES = 500
@@ -448,69 +443,6 @@ def detail(
 
 def show_document(session: Session, kind: DocumentKind, ref: str) -> Result[dict[str, Any]]:
     return find_document(session, kind, ref).map(lambda d: detail(session, d))
-
-
-def list_documents(
-    session: Session, ctx: ServiceContext, kind: DocumentKind, flt: DocumentFilter
-) -> Result[Iterator[dict[str, Any]]]:
-    """Stream summaries (one query, rows fetched in batches; nothing is held in memory)."""
-    # SQLModel declares no __table__ on its model classes; every table model has one.
-    doc_t, ser_t, cus_t = (m.__table__ for m in (BillingDocument, DocumentSeries, Customer))  # type: ignore[union-attr]
-    doc, ser, cus = doc_t.c, ser_t.c, cus_t.c
-    # Every field is computed by the database, already in its JSON form (ids and ISO dates as text,
-    # the balance as in balance()), so that a row becomes a dict with no Python work per field:
-    # a list of 100,000 invoices is bound by JSON encoding, not by conversions.
-    owed = case(
-        (doc.kind == DocumentKind.CREDIT_NOTE.value, 0),
-        (doc.status.in_((*OPEN_STATUSES, "paid")), doc.total_minor - doc.paid_minor),
-        else_=0,
-    )
-    stmt = (
-        select(cast(doc.id, String).label("id"), doc.kind, doc.number_text.label("number"), ser.code.label("series"),
-               doc.status, cast(doc.customer_id, String).label("customer_id"), cus.name.label("customer_name"),
-               doc.currency, cast(doc.tax_point, String).label("tax_point"),
-               cast(doc.issue_date, String).label("issue_date"), cast(doc.due_date, String).label("due_date"),
-               doc.net_minor.label("net_cents"), doc.vat_minor.label("vat_cents"),
-               doc.total_minor.label("total_cents"), doc.paid_minor.label("paid_cents"),
-               owed.label("balance_cents"), doc.vat_regime, doc.vat_ron_minor.label("vat_ron_cents"))
-        .join(ser_t, ser.id == doc.series_id)
-        .join(cus_t, cus.id == doc.customer_id)
-        .where(doc.kind == kind.value)
-        .order_by(doc.id)
-    )
-    checked = check_status(kind, flt.status)
-    if isinstance(checked, Err):
-        return checked
-    if flt.status:
-        stmt = stmt.where(doc.status == flt.status)
-    if flt.customer:
-        found = find_customer(session, flt.customer)
-        if isinstance(found, Err):
-            return found
-        stmt = stmt.where(doc.customer_id == found.value.id)
-    if flt.series:
-        stmt = stmt.where(ser.code == flt.series)
-    if flt.currency:
-        stmt = stmt.where(doc.currency == flt.currency.strip().upper())
-    if flt.issued_from:
-        stmt = stmt.where(doc.issue_date >= flt.issued_from)
-    if flt.issued_to:
-        stmt = stmt.where(doc.issue_date <= flt.issued_to)
-    if flt.due_from:
-        stmt = stmt.where(doc.due_date >= flt.due_from)
-    if flt.due_to:
-        stmt = stmt.where(doc.due_date <= flt.due_to)
-    if flt.overdue:
-        # Overdue by the clock even if the cron sweep has not marked it yet.
-        stmt = stmt.where(doc.status.in_(OPEN_STATUSES), doc.due_date < ctx.today())
-
-    def rows() -> Iterator[dict[str, Any]]:
-        result = session.connection().execute(stmt.execution_options(yield_per=1000))
-        names = tuple(result.keys())
-        for values in result:
-            yield dict(zip(names, values, strict=True))
-
-    return Ok(rows())
 
 
 # --- drafts ---------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def big_ledger(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 LISTS = [
     *[("invoices", "list", "-o", fmt) for fmt in ("json", "jsonl", "csv", "tsv", "table")],
-    ("invoices", "list", "-o", "jsonl", "--fields", "id,number"),  # the engine's path for jsonl
+    ("invoices", "list", "-o", "jsonl", "--fields", "id,number"),  # a projection of the rows
     *[("customers", "list", "-o", fmt) for fmt in ("json", "jsonl", "csv", "tsv", "table")],
     *[("audit", "list", "--limit", str(ROWS), "-o", fmt) for fmt in ("json", "jsonl", "csv", "tsv", "table")],
 ]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import io
 import json
+from enum import IntEnum, StrEnum
 
 import pytest
 
-from praho_cli.output.render import Renderer, format_minor
+from praho_cli.output.render import COMPACT, FORMATS, Renderer, format_minor
 from praho_cli.output.streams import Environment, Streams
-from praho_cli.records import Field, RecordType
+from praho_cli.records import Field, RecordType, Rows
 from praho_cli.result import PrahoFailure
 
 RT = RecordType("thing", "Thing", (
@@ -23,15 +24,15 @@ ROWS = [
 ]
 
 
-def render(fmt=None, fields=None, tty=False, environ=None, rows=ROWS, one=False):
+def render(fmt=None, fields=None, tty=False, environ=None, rows=ROWS, one=False, rtype=RT):
     out = io.StringIO()
     env = Environment(stdout=out, stderr=io.StringIO(), environ=environ or {}, stdout_isatty=tty,
                       stderr_isatty=tty, stdin_isatty=False, terminal_width=120)
-    r = Renderer(Streams(env), RT, fmt, fields)
+    r = Renderer(Streams(env), rtype, fmt, fields)
     if one:
         r.one(rows[0])
     else:
-        r.many(iter(rows))
+        r.many(rows if isinstance(rows, Rows) else iter(rows))
     return r, out.getvalue()
 
 
@@ -91,3 +92,44 @@ def test_one_record_as_json_object():
 def test_format_minor_uses_the_currency_exponent():
     assert format_minor(123456, "RON") == "1,234.56 RON"
     assert format_minor(1234, "JPY") == "1,234 JPY"
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Size(IntEnum):
+    BIG = 3
+
+
+TRICKY = 'Quote " back\\slash\ttab\nnewline\r\x01\x08\x0c\x1f\x7f ăîșțâ ß € 😀 \u2028 \ufeff </script>'
+MIXED = RecordType("mixed", "Mixed", (
+    Field("s", "string", "."), Field("sn", "string|null", "."), Field("i", "integer", "."),
+    Field("inull", "integer|null", "."), Field("b", "boolean", "."), Field("a", "array", "."),
+    Field("o", "object|null", "."), Field("n", "number|null", "."), Field("100%s", "string", "A key with %s."),
+))
+
+
+def test_json_rows_are_the_bytes_json_dumps_writes_for_every_value():
+    strings = [chr(c) for c in range(0x80)] + [TRICKY, "", "ţ", "\U0001f600", "\u2029", Colour.RED]
+    rows = [{"s": v, "sn": v, "i": n, "inull": None, "b": True, "a": [v, 1], "o": {"k": v}, "n": 1.5, "100%s": v}
+            for n, v in enumerate(strings)]
+    # A value unlike its field's declared type is written as json.dumps writes it, too (one per row).
+    well_typed = rows[0]
+    for name, value in (("s", None), ("s", 5), ("s", ["x"]), ("sn", 7), ("sn", {"k": None}), ("i", True),
+                        ("i", Size.BIG), ("i", -(2**70)), ("inull", 2.5), ("b", None), ("a", ()), ("o", "text"),
+                        ("n", 0), ("100%s", None)):
+        rows.append({**well_typed, name: value})
+    expected = [json.dumps(r, ensure_ascii=False, separators=COMPACT) for r in rows]
+    assert render("jsonl", rows=rows, rtype=MIXED)[1] == "".join(line + "\n" for line in expected)
+    as_rows = Rows(MIXED.names, [tuple(r.values()) for r in rows])
+    assert render("jsonl", rows=as_rows, rtype=MIXED)[1] == "".join(line + "\n" for line in expected)
+    assert render("json", rows=rows, rtype=MIXED)[1] == "[\n" + ",\n".join(expected) + "\n]\n"
+
+
+@pytest.mark.parametrize("fields", [None, "currency,id", "note", "total_cents,note,name,id,currency"])
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "table"] + ["table"])
+def test_rows_render_as_the_same_records_given_as_mappings(fmt, fields):
+    as_rows = Rows(RT.names, [tuple(r.values()) for r in ROWS])
+    assert render(fmt, fields, rows=as_rows)[1] == render(fmt, fields)[1]
+    assert list(Rows(RT.names, [tuple(r.values()) for r in ROWS])) == ROWS

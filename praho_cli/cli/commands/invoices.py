@@ -176,18 +176,9 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
             issued_from=_date(issued_from, "--issued-from"), issued_to=_date(issued_to, "--issued-to"),
             due_from=_date(due_from, "--due-from"), due_to=_date(due_to, "--due-to"), overdue=overdue,
         )
-        if out.writes_json_rows:
-            # JSON from a plain SQLite ledger: SQLite encodes the rows, the ORM is never imported.
-            with app_.direct_reader() as reader:
-                if reader is not None:
-                    out.many_encoded(document_list.list_documents_json(
-                        reader, _kind(kind_name), flt, out.fields, app_.today()).unwrap())
-                    return
-        from praho_cli.services import invoices
-
         sctx = app_.service_context()
-        with app_.reading() as session:
-            out.many(invoices.list_documents(session, sctx, _kind(kind_name), flt).unwrap())
+        with app_.reading_rows() as conn:
+            out.many(document_list.list_documents(conn, sctx, _kind(kind_name), flt).unwrap())
 
 
 
