@@ -343,8 +343,9 @@ def test_a_create_that_outlasts_its_timeout_as_real_processes_is_settled_by_resu
     from tests.conftest import praho_process
 
     env = cli_any.env(**{**ENV, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "1"})
-    # Virtualmin takes 6 s over the create; the client gives up after 1 s.
-    fleet["vm1"].set_faults([Fault("latency", programs=("create-domain",), seconds=6, times=1)])
+    # Virtualmin takes 15 s over the create (long enough for the early resume below to start before it
+    # ends, even on a loaded machine); the client gives up after 1 s.
+    fleet["vm1"].set_faults([Fault("latency", programs=("create-domain",), seconds=15, times=1)])
     r = praho_process(["accounts", "create", "shop.ro", "--customer", "1", "--server", "vm1", "--show-password"], env)
     assert r.returncode == 69, r.stderr
     assert "the create's outcome is unknown" in r.stderr and "accounts jobs resume" in r.stderr
@@ -354,7 +355,7 @@ def test_a_create_that_outlasts_its_timeout_as_real_processes_is_settled_by_resu
     assert early.returncode == 5 and "may still be running there" in early.stderr
     import time
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while fleet["vm1"].state.domain("shop.ro") is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert fleet["vm1"].state.domain("shop.ro") is not None  # the create went on after the timeout
