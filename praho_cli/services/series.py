@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -69,13 +70,14 @@ SERIES_AUDIT = RecordType(
         Field("counter", "integer|null", "The counter's last number; must equal last_number."),
         Field("missing", "array", "Numbers never issued between the start number and last_number."),
         Field("duplicates", "array", "Numbers issued more than once."),
+        Field("out_of_order", "array", "Numbers (text) dated before the number preceding them in the series."),
         Field("misdated", "array", "Numbers (text) whose issue date is not the business-zone date of their issue "
               "timestamp: documents issued late in the evening by a praho that dated them in UTC."),
-        Field("ok", "boolean", "True when there is no gap, no duplicate, no misdated document and the counter "
-              "agrees."),
+        Field("ok", "boolean", "True when there is no gap, no duplicate, no number out of date order, no "
+              "misdated document and the counter agrees."),
     ),
     extra_schema={"missing": {"items": {"type": "integer"}}, "duplicates": {"items": {"type": "integer"}},
-                  "misdated": {"items": {"type": "string"}}},
+                  "misdated": {"items": {"type": "string"}}, "out_of_order": {"items": {"type": "string"}}},
 )
 
 DEFAULT_SETTING = {
@@ -237,8 +239,38 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
         # finds (and locks) the row.
         number = series.start_number
         session.execute(insert(_COUNTERS).values(series_id=key["key_series"], year=year, last_number=number))
+    _require_chronological(session, series, year, issue_date)
     parts = NumberParts(series.code, issue_date.year, int(number))
     return parts, render_number(series.template, parts)
+
+
+_LAST_ISSUED = (
+    select(col(BillingDocument.number_text), col(BillingDocument.issue_date))
+    .where(col(BillingDocument.series_id) == bindparam("key_series"),
+           col(BillingDocument.fiscal_year) == bindparam("key_year"), col(BillingDocument.number).is_not(None))
+    .order_by(col(BillingDocument.number).desc()).limit(1)
+)
+_LATER_YEAR = select(col(SeriesCounter.year)).where(
+    col(SeriesCounter.series_id) == bindparam("key_series"), col(SeriesCounter.year) > bindparam("key_year"),
+).limit(1)
+
+
+def _require_chronological(session: Session, series: DocumentSeries, year: int, issue_date: date) -> None:
+    """Numbers follow the calendar: refuse a document dated before the series' last issued one (the
+    counter is locked, so no other issuer of the series can slip in between). A host whose clock runs
+    behind must not issue."""
+    key = {"key_series": series.id or 0, "key_year": year}
+    last = session.execute(_LAST_ISSUED, key).first()
+    later = session.execute(_LATER_YEAR, key).first() if year else None
+    if (last is None or last.issue_date is None or last.issue_date <= issue_date) and later is None:
+        return
+    after = (f"{last.number_text} of {last.issue_date.isoformat()}" if last is not None and last.issue_date
+             and last.issue_date > issue_date else f"the series' numbers of {later[0] if later else year}")
+    raise PrahoFailure.of(
+        ErrorCode.INELIGIBLE,
+        f"series {series.code}: a document dated {issue_date.isoformat()} cannot be numbered after {after}: "
+        "numbers follow the calendar (check this host's clock and business.timezone)",
+        series=series.code, issue_date=issue_date.isoformat())
 
 
 def audit_series(session: Session, zone: tzinfo, code: str | None = None,
@@ -272,6 +304,8 @@ def audit_series(session: Session, zone: tzinfo, code: str | None = None,
             ).all()
             numbers = [row.number for row in rows]
             missing, duplicates = find_gaps(numbers, series.start_number)
+            out_of_order = [row.number_text for previous, row in pairwise(rows)
+                            if previous.issue_date and row.issue_date and row.issue_date < previous.issue_date]
             misdated = [row.number_text for row in rows if row.issued_at is not None
                         and calendar.local_date(row.issued_at, zone) != row.issue_date]
             counter = counters.get(key)
@@ -280,8 +314,9 @@ def audit_series(session: Session, zone: tzinfo, code: str | None = None,
             findings.append({
                 "series": series.code, "year": key, "issued": len(numbers),
                 "first_number": numbers[0] if numbers else None, "last_number": highest,
-                "counter": counter, "missing": missing, "duplicates": duplicates, "misdated": misdated,
-                "ok": not missing and not duplicates and not misdated and counter_ok,
+                "counter": counter, "missing": missing, "duplicates": duplicates,
+                "out_of_order": out_of_order, "misdated": misdated,
+                "ok": not missing and not duplicates and not out_of_order and not misdated and counter_ok,
             })
     return Ok(findings)
 

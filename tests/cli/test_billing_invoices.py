@@ -265,7 +265,7 @@ def test_series_audit_finds_a_gap_and_exits_7(acme):
     ok = acme("invoices", "series-audit", "--series", "INV", "-o", "json")
     assert ok.exit_code == 0
     assert ok.json() == [{"series": "INV", "year": 2026, "issued": 3, "first_number": 1, "last_number": 3,
-                          "counter": 3, "missing": [], "duplicates": [], "misdated": [], "ok": True}]
+                          "counter": 3, "missing": [], "duplicates": [], "out_of_order": [], "misdated": [], "ok": True}]
     engine = create_engine(acme.database_url)
     with engine.begin() as conn:  # tamper behind praho's back
         conn.execute(text("UPDATE billing_documents SET number = 7 WHERE number = 2"))
@@ -274,7 +274,7 @@ def test_series_audit_finds_a_gap_and_exits_7(acme):
     assert bad.exit_code == 7
     assert [f for f in bad.json() if f["series"] == "INV"] == [
         {"series": "INV", "year": 2026, "issued": 3, "first_number": 1, "last_number": 7, "counter": 3,
-         "missing": [2, 4, 5, 6], "duplicates": [], "misdated": [], "ok": False}]
+         "missing": [2, 4, 5, 6], "duplicates": [], "out_of_order": [], "misdated": [], "ok": False}]
     assert bad.stderr == ("error: gaps, duplicates or misdated documents in INV/2026 (missing [2, 4, 5, 6], "
                           "duplicates [], misdated [], counter 3)\n")
 

@@ -177,3 +177,42 @@ def test_a_process_starts_its_clock_at_praho_now(acme: Cli) -> None:
     bad = praho_process(["invoices", "issue", "1"], acme.env(PRAHO_NOW="yesterday"))
     assert bad.returncode == 78
     assert bad.stderr.startswith("error: PRAHO_NOW: 'yesterday' is not an ISO 8601 instant with an offset")
+
+
+def test_numbers_follow_the_calendar(acme: Cli) -> None:
+    """Issue 19 item 3: a host whose clock went back must not number a document dated before the
+    series' last one; series-audit reports any inversion already in a ledger."""
+    at(acme, 2026, 12, 1, 10, 0)
+    issue(acme)
+    draft = acme("invoices", "create", "--customer", "1", "--line", "Hosting|1|100", "-o", "json").json()["id"]
+    at(acme, 2026, 10, 20, 10, 0)  # the clock went back
+    before = table_dump(acme.database_url or "")
+    refused = acme("invoices", "issue", draft)
+    assert refused.exit_code == 5
+    assert refused.stderr == ("error: series INV: a document dated 2026-10-20 cannot be numbered after "
+                              "INV2026-000001 of 2026-12-01: numbers follow the calendar (check this host's "
+                              "clock and business.timezone)\n")
+    assert table_dump(acme.database_url or "") == before
+    at(acme, 2027, 1, 2, 10, 0)
+    assert issue(acme)["number"] == "INV2027-000001"
+    at(acme, 2026, 12, 31, 10, 0)  # back into last year, after the new year's first number
+    late = acme("invoices", "issue", draft)
+    assert late.exit_code == 5 and "cannot be numbered after the series' numbers of 2027" in late.stderr
+    assert table_dump(acme.database_url or "") != before  # only the 2027 invoice was added
+    at(acme, 2027, 1, 2, 12, 0)
+    assert acme("invoices", "issue", draft, "-o", "json").json()["number"] == "INV2027-000002"
+
+
+def test_series_audit_reports_numbers_out_of_date_order(acme: Cli) -> None:
+    for day in (1, 2, 3):
+        at(acme, 2026, 12, day, 10, 0)
+        issue(acme)
+    engine = create_engine(acme.database_url or "")
+    with engine.begin() as conn:  # what an older praho let a host with a wrong clock write
+        conn.execute(text("UPDATE billing_documents SET issue_date = '2026-11-20', "
+                          "issued_at = '2026-11-20 10:00:00' WHERE number = 2"))
+    engine.dispose()
+    audit = acme("invoices", "series-audit", "-o", "json", "--fields", "series,out_of_order,ok")
+    assert audit.exit_code == 7
+    assert audit.json() == [{"series": "INV", "out_of_order": ["INV2026-000002"], "ok": False}]
+    assert "out of date order ['INV2026-000002']" in audit.stderr

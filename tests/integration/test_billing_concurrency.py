@@ -176,7 +176,7 @@ def test_eight_processes_issue_800_invoices_without_gap_or_duplicate(tmp_path, l
     audit = praho("invoices", "series-audit", "--series", "INV", "-o", "json")
     assert audit.exit_code == 0, audit.stderr
     assert audit.json() == [{"series": "INV", "year": 2026, "issued": 800, "first_number": 1, "last_number": 800,
-                             "counter": 800, "missing": [], "duplicates": [], "misdated": [], "ok": True}]
+                             "counter": 800, "missing": [], "duplicates": [], "out_of_order": [], "misdated": [], "ok": True}]
     assert praho("audit", "verify").exit_code == 0
 
 

@@ -238,7 +238,8 @@ def series_audit(
     year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.")] = None,
     output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
 ) -> None:
-    """Prove every series has no gap, no duplicate and no misdated document; exit 7 when one has.
+    """Prove every series has no gap, no duplicate, no number out of date order and no misdated
+    document; exit 7 when one has.
 
     A document is misdated when its issue date is not the date, in business.timezone, of the moment
     it was issued (documents issued late in the evening by a praho that dated them in UTC).
@@ -257,5 +258,6 @@ def series_audit(
     if bad:
         raise PrahoFailure.of(ErrorCode.DIFFERENCES, "gaps, duplicates or misdated documents in " + ", ".join(
             f"{f['series']}/{f['year']} (missing {f['missing']}, duplicates {f['duplicates']}, "
-            f"misdated {f['misdated']}, counter {f['counter']})" for f in bad))
+            + (f"out of date order {f['out_of_order']}, " if f["out_of_order"] else "")
+            + f"misdated {f['misdated']}, counter {f['counter']})" for f in bad))
     app_.messages.success(f"{len(findings)} series-year(s) checked: no gap, no duplicate", event="series.audited")
