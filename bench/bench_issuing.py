@@ -29,6 +29,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _ledger import fresh_ledger  # noqa: E402
+
 SETTINGS = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO", "seller.vat_payer": True,
             "seller.name": "Bench Hosting SRL", "seller.vat_id": "RO18547290", "seller.address": "Str. Bench 1, Iasi"}
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -99,34 +103,6 @@ def run_workers(tree: Path, url: str, specs: list[dict[str, Any]], tmp: Path) ->
         spans.append(json.loads(out))
     total = sum(len(s.get("ids", ())) or s.get("count", 0) for s, _ in procs)
     return total / (max(s["ended"] for s in spans) - min(s["started"] for s in spans))
-
-
-def fresh_ledger(backend: str, pg_url: str | None, tmp: Path) -> tuple[str, Any]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from praho_cli.ledger.engine import open_database
-    from praho_cli.ledger.schema import upgrade
-
-    cleanup = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-    else:
-        assert pg_url
-        name = f"praho_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    db = open_database(url)
-    upgrade(db)
-    db.engine.dispose()
-    return url, cleanup
 
 
 def seed(url: str, count: int) -> tuple[list[int], int]:
@@ -229,7 +205,6 @@ def main() -> None:
     body = "\n".join([*lines, "", ANALYSIS])
     print(body)
     if args.write:
-        sys.path.insert(0, str(ROOT / "bench"))
         from _report import write_section
 
         write_section("Issuing", body)

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from _ledger import fresh_ledger  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 TARGET_RATIO = 4.0
@@ -59,34 +60,6 @@ PEAK_PROBE = (
     "sys.argv = ['praho'] + sys.argv[1:]\n"
     "runpy.run_module('praho_cli', run_name='__main__')\n"
 )
-
-
-def fresh_ledger(backend: str, pg_url: str | None, tmp: Path) -> tuple[str, Any]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from praho_cli.ledger.engine import open_database
-    from praho_cli.ledger.schema import upgrade
-
-    cleanup = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp / f'lists-{uuid.uuid4().hex[:6]}.db'}"
-    else:
-        assert pg_url
-        name = f"praho_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    db = open_database(url)
-    upgrade(db)
-    db.engine.dispose()
-    return url, cleanup
 
 
 def seed(url: str, rows: int) -> None:

@@ -160,17 +160,23 @@ def sqlite_failure(message: str, display: str) -> PrahoFailure | None:
 
 
 @contextmanager
-def read_connection(db: Database) -> Iterator[Connection]:
-    """A connection for reading Core rows (deferred BEGIN on SQLite, one snapshot; rolled back at
-    the end): large lists stream through it without an ORM session."""
+def translating_errors(db: Database) -> Iterator[None]:
+    """Database errors raised inside become praho's failures (translate_db_error), others pass."""
     try:
-        with db.engine.connect() as conn:
-            yield conn
+        yield
     except Exception as exc:
         failure = translate_db_error(exc, db.display_url)
         if failure:
             raise failure from None
         raise
+
+
+@contextmanager
+def read_connection(db: Database) -> Iterator[Connection]:
+    """A connection for reading Core rows (deferred BEGIN on SQLite, one snapshot; rolled back at
+    the end): large lists stream through it without an ORM session."""
+    with translating_errors(db), db.engine.connect() as conn:
+        yield conn
 
 
 def ping(db: Database) -> None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from praho_cli.ledger.engine import Database, translate_db_error
+from praho_cli.ledger.engine import Database, translate_db_error, translating_errors
 from praho_cli.result import Err, ErrorCode, PrahoFailure, Result, Retry
 
 T = TypeVar("T")
@@ -63,12 +63,8 @@ def read_session(db: Database) -> Iterator[Session]:
     """A read-only session (deferred BEGIN on SQLite): used for listing and streaming."""
     with Session(db.engine, expire_on_commit=False) as session:
         try:
-            yield session
-        except Exception as exc:
-            failure = translate_db_error(exc, db.display_url)
-            if failure:
-                raise failure from None
-            raise
+            with translating_errors(db):
+                yield session
         finally:
             session.rollback()
 
