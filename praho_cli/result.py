@@ -1,20 +1,29 @@
 """Results and errors shared by every layer.
 
-Services return ``Ok(value)`` or ``Err(PrahoError)``. Transports and other low layers that cannot
-return a value raise :class:`PrahoFailure`, which carries the same :class:`PrahoError`. Only
-``cli/main.py`` turns an error into an exit code (see :data:`EXIT_CODES`).
+The one rule (docs/architecture.md, "Errors"):
+
+- Below the edge of a service — ledger queries, transports, a service's inner helpers — an expected
+  failure is raised: ``raise fail(ErrorCode.NOT_FOUND, "no customer 42")``.
+- Every public service function is decorated with :func:`returns_result`: its body returns a plain
+  value or raises, and its callers receive ``Ok(value)`` or ``Err(PrahoError)``. That decorator is the
+  only place a :class:`PrahoFailure` becomes an ``Err``.
+- A service that uses another public service's result calls ``.unwrap()`` on it (an ``Err`` raises
+  again and reaches the outer edge unchanged).
+- Only ``cli/main.py`` turns an error into an exit code (see :data:`EXIT_CODES`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, ParamSpec, TypeVar
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)  # an Ok[dict] is an Ok[Mapping]: Ok is frozen
 U = TypeVar("U")
+P = ParamSpec("P")
 
 
 class ErrorCode(StrEnum):
@@ -139,3 +148,27 @@ def err(
 ) -> Err:
     """Shorthand: ``return err(ErrorCode.NOT_FOUND, "No customer 42")``."""
     return Err(PrahoError(code, message, details, retry))
+
+
+def fail(
+    code: ErrorCode, message: str, retry: Retry = Retry.NOT_RETRIABLE, **details: Any
+) -> PrahoFailure:
+    """The failure to raise: ``raise fail(ErrorCode.INVALID, "amount: not a number", field="amount")``."""
+    return PrahoFailure(PrahoError(code, message, details, retry))
+
+
+def returns_result(fn: Callable[P, T]) -> Callable[P, Result[T]]:
+    """The edge of a public service function: the body returns a value or raises
+    :class:`PrahoFailure`; the caller gets ``Ok(value)`` or ``Err(error)``.
+
+    Only expected failures are converted; any other exception is a bug and propagates.
+    """
+
+    @functools.wraps(fn)
+    def edge(*args: P.args, **kwargs: P.kwargs) -> Result[T]:
+        try:
+            return Ok(fn(*args, **kwargs))
+        except PrahoFailure as failure:
+            return Err(failure.error)
+
+    return edge

@@ -1,0 +1,1 @@
+"""Billing use cases: customers, documents and their numbering, tax, FX, payments, refunds, dunning."""

@@ -1,0 +1,1 @@
+"""Scheduled work: the cron tasks, each locked, idempotent and resumable."""

@@ -1,0 +1,1 @@
+"""Drift: where Virtualmin differs from the ledger, found and resolved."""

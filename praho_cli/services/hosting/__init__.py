@@ -1,0 +1,1 @@
+"""Hosting use cases: Virtualmin servers, accounts and their provisioning, manifests."""
