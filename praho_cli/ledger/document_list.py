@@ -127,3 +127,10 @@ def customer_id(conn: Connection | Session, *, id: int | None = None, email: str
     where = _CUSTOMERS.c.id == id if id is not None else _CUSTOMERS.c.email == email
     found = conn.execute(select(_CUSTOMERS.c.id).where(where)).scalar()
     return int(found) if found is not None else None
+
+
+def balance_of(conn: Connection | Session, document_id: int) -> int:
+    """One document's open balance, by the same :data:`BALANCE` expression as every list: the one
+    place praho computes what is still to be paid (flush pending changes before asking)."""
+    found = conn.execute(select(BALANCE).select_from(_DOCUMENTS).where(_DOC.id == document_id)).scalar()
+    return int(found or 0)
