@@ -37,18 +37,19 @@ def _ctx():  # type: ignore[no-untyped-def]
 def refund_worker(url: str, seconds: float, ready: object, out: mp.Queue) -> None:  # type: ignore[type-arg]
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import refunds
+    from praho_cli.services.billing.refunds.create import create_refund
+    from praho_cli.services.billing.refunds.records import RefundInput
 
     db = open_database(url)
     ctx = _ctx()
     with db.engine.connect():
         pass
-    data = refunds.RefundInput(invoice="1", reason="bench", amount="0.01")  # the invoice by its id
+    data = RefundInput(invoice="1", reason="bench", amount="0.01")  # the invoice by its id
     done = refused = 0
     ready.wait()  # type: ignore[attr-defined]  # every process imported and connected: start together
     end = time.time() + seconds
     while time.time() < end:
-        result = run_in_transaction(db, lambda s: refunds.create_refund(s, ctx, data))
+        result = run_in_transaction(db, lambda s: create_refund(s, ctx, data))
         if result.ok:
             done += 1
         else:
@@ -102,10 +103,11 @@ def setup(admin_url: str) -> tuple[str, str]:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.schema import upgrade
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import customers, invoices, payments
+    from praho_cli.services import customers, invoices
+    from praho_cli.services.billing import payments
+    from praho_cli.services.billing.payments import PaymentInput
     from praho_cli.services.customers import CustomerInput
     from praho_cli.services.invoices import DocumentKind, DraftInput
-    from praho_cli.services.payments import PaymentInput
 
     name = f"praho_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")

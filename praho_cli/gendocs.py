@@ -19,12 +19,12 @@ SHELLS = ("bash", "zsh", "fish")
 
 
 def record_types() -> dict[str, RecordType]:
-    """Every RecordType declared at module level in praho_cli.services."""
+    """Every RecordType declared at module level in praho_cli.services and its packages."""
     import praho_cli.services as services
 
     found: dict[str, RecordType] = {}
-    for info in pkgutil.iter_modules(services.__path__):
-        module = importlib.import_module(f"praho_cli.services.{info.name}")
+    for info in pkgutil.walk_packages(services.__path__, "praho_cli.services."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if isinstance(value, RecordType):
                 found[value.name] = value

@@ -134,3 +134,10 @@ def balance_of(conn: Connection | Session, document_id: int) -> int:
     place praho computes what is still to be paid (flush pending changes before asking)."""
     found = conn.execute(select(BALANCE).select_from(_DOCUMENTS).where(_DOC.id == document_id)).scalar()
     return int(found or 0)
+
+
+def balance_column(document_id: Any) -> Any:
+    """:data:`BALANCE` of the document whose id is ``document_id`` (a column of another query), as a
+    correlated scalar subquery: how a query over other rows (payments) selects a document's balance."""
+    return (select(BALANCE).select_from(_DOCUMENTS).where(_DOC.id == document_id)
+            .correlate_except(_DOCUMENTS).scalar_subquery())

@@ -78,6 +78,37 @@ def allocations_of(session: Session, refund_ids: list[int]) -> list[RefundAlloca
     return list(session.execute(stmt).scalars())
 
 
+def payment_methods(session: Session, payment_ids: list[int]) -> dict[int, str]:
+    """Payment id → how it was paid."""
+    if not payment_ids:
+        return {}
+    stmt = select(Payment).where(col(Payment.id).in_(payment_ids))
+    return {p.id or 0: p.method for p in session.execute(stmt).scalars()}
+
+
+def credit_notes_of(session: Session, invoice_id: int) -> list[BillingDocument]:
+    """The credit notes that correct an invoice, oldest first."""
+    stmt = select(BillingDocument).where(
+        col(BillingDocument.corrects_id) == invoice_id, col(BillingDocument.kind) == "credit_note",
+    ).order_by(col(BillingDocument.id))
+    return list(session.execute(stmt).scalars())
+
+
+def has_corrections(session: Session, invoice_id: int) -> bool:
+    """Whether any document corrects this invoice."""
+    stmt = select(col(BillingDocument.id)).where(col(BillingDocument.corrects_id) == invoice_id).limit(1)
+    return session.execute(stmt).first() is not None
+
+
+def reserving_refunds_of_payment(session: Session, payment_id: int) -> list[int]:
+    """Ids of the pending or completed refunds that give back part of this payment."""
+    stmt = (select(col(RefundAllocation.refund_id))
+            .join(Refund, col(Refund.id) == col(RefundAllocation.refund_id))
+            .where(col(RefundAllocation.payment_id) == payment_id, col(Refund.status).in_(RESERVING))
+            .order_by(col(RefundAllocation.refund_id)))
+    return [int(i) for i in session.execute(stmt).scalars().all()]
+
+
 def get(session: Session, refund_id: int) -> Refund | None:
     return session.get(Refund, refund_id)
 

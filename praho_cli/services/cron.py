@@ -265,7 +265,7 @@ def _invoices_overdue(db: Database, ctx: ServiceContext, hooks: CronHooks) -> Ta
 
 
 def _dunning(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOutcome:
-    from praho_cli.services import dunning
+    from praho_cli.services.billing import dunning
 
     ran = dunning.run_dunning(db, ctx, hooks.clients, hooks.notify)
     if isinstance(ran, Err):

@@ -103,7 +103,8 @@ def _billing(db: Any, ctx: ServiceContext, customer: str, record: Callable[[str,
     """Issue and pay an invoice where the billing services exist in this build."""
     try:
         from praho_cli.billing.numbering import DocumentKind
-        from praho_cli.services import invoices, payments
+        from praho_cli.services import invoices
+        from praho_cli.services.billing import payments
     except ImportError:
         record("billing", "invoice", "skipped: billing is not part of this build")
         return

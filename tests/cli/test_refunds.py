@@ -320,7 +320,8 @@ def test_failing_command_marks_failed_releases_the_reservation_and_keeps_stderr_
              env=gateway.env())
     assert r.exit_code == 69
     assert r.stderr == ("error: refund 1 failed: refund command exited with status 3: card expired; no money was "
-                        "moved and its amount is refundable again\n")
+                        "moved and its amount is refundable again; the command's stderr is in the error's details "
+                        "(--verbose)\n")
     body = r.json()
     assert (body["status"], body["credit_note"], body["remaining_cents"]) == ("failed", None, 12100)
     assert paid("invoices", "show", "1", "-o", "json").json()["related_documents"] == before_notes == []
@@ -380,3 +381,38 @@ def test_partial_refund_through_the_command_leaves_the_rest_refundable(paid, gat
     assert [(e["after"]["status"], e["after"]["refunded_cents"]) for e in events] == [("partially_refunded", 7000)]
     rest = paid("refunds", "create", "--invoice", "1", "--full", "--reason", "Rest", "-o", "json", env=gateway.env())
     assert (rest.exit_code, rest.json()["amount_cents"], rest.json()["invoice_status"]) == (0, 5100, "refunded")
+
+
+def test_a_failing_command_s_stderr_reaches_the_error_s_details_bounded_and_redacted(paid, gateway, monkeypatch):
+    """Issue 19 item 17: the stderr of a failed refund command is in the error's details (its last
+    2048 characters, secrets redacted), the message says so, and the ledger still never holds it."""
+    gateway.mode("fail-loud")
+    monkeypatch.setenv("GATEWAY_API_KEY", "sk_live_TOPSECRET99")  # the command inherits praho's environment
+    env = gateway.env()
+    r = paid("-v", "refunds", "create", "--invoice", "1", "--amount", "21", "--reason", "x", env=env)
+    assert r.exit_code == 69
+    tail = ("x" * 3000 + "\nconnecting with [redacted] (password=[redacted])\n declined by the bank [31m")[-2048:]
+    assert r.stderr == ("error: refund 1 failed: refund command exited with status 2; no money was moved and its "
+                        "amount is refundable again; the command's stderr is in the error's details (--verbose)\n"
+                        "  refund_id: 1\n"
+                        f"  command_stderr: {tail}\n")
+    assert "sk_live_TOPSECRET99" not in r.stderr and "hunter22" not in r.stderr
+    dump = json.dumps(table_dump(paid.database_url), default=str)
+    assert "connecting with" not in dump and "sk_live_TOPSECRET99" not in dump
+    quiet = paid("refunds", "eligibility", "--invoice", "1", "-o", "json")
+    assert quiet.json()["max_refundable_cents"] == 12100
+
+
+def test_reconcile_names_the_stderr_of_each_refund_still_pending(paid, gateway, monkeypatch):
+    gateway.mode("tempfail-loud")
+    monkeypatch.setenv("GATEWAY_API_KEY", "sk_live_TOPSECRET99")  # the command inherits praho's environment
+    env = gateway.env()
+    r = paid("refunds", "create", "--invoice", "1", "--amount", "5", "--reason", "x", env=env)
+    assert (r.exit_code, r.stderr) == (69, "error: refund 1 is pending: refund command asked to retry later "
+                                           "(exit 75); run `praho refunds reconcile` to settle it; the command's "
+                                           "stderr is in the error's details (--verbose)\n")
+    rec = paid("-v", "refunds", "reconcile", "--fields", "id,status", env=env)
+    assert (rec.exit_code, rec.stdout) == (6, "1\tpending\n")
+    assert rec.stderr.endswith("error: 1 of 1 refund(s) still pending: 1; the command's stderr is in the error's "
+                               "details (--verbose)\n"
+                               "  command_stderr: {'1': 'gateway busy; api_key: [redacted]'}\n")

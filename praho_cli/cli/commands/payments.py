@@ -39,7 +39,7 @@ def record(
     Example: praho payments record --invoice INV2026-000042 --amount 121.00 --method bank --reference OP123
     """
     from praho_cli.cli.parsing import parse_date
-    from praho_cli.services import payments
+    from praho_cli.services.billing import payments
 
     app_ = o.app_of(ctx)
     out = app_.renderer(payments.PAYMENT, output, fields, json)
@@ -73,7 +73,7 @@ def void(
 
     Example: praho payments void 12 --reason 'Recorded on the wrong invoice' --yes
     """
-    from praho_cli.services import payments
+    from praho_cli.services.billing import payments
 
     app_ = o.app_of(ctx)
     out = app_.renderer(payments.PAYMENT, output, fields, json)
@@ -92,7 +92,7 @@ def list_(ctx: typer.Context, invoice: Invoice = None, proforma: Proforma = None
 
     Example: praho payments list --invoice INV2026-000042 -o json
     """
-    from praho_cli.services import payments
+    from praho_cli.services.billing import payments
 
     app_ = o.app_of(ctx)
     out = app_.renderer(payments.PAYMENT, output, fields, json)
@@ -107,7 +107,7 @@ def show(ctx: typer.Context, payment: Annotated[str, typer.Argument(help="Paymen
 
     Example: praho payments show 12 --json
     """
-    from praho_cli.services import payments
+    from praho_cli.services.billing import payments
 
     app_ = o.app_of(ctx)
     out = app_.renderer(payments.PAYMENT, output, fields, json)

@@ -31,23 +31,25 @@ def create(
 
     Example: praho refunds create --invoice INV2026-000042 --amount 50.00 --reason 'Downgrade' --idempotency-key t-981
     """
-    from praho_cli.services import refunds
+    from praho_cli.services.billing.refunds import create, records, settle
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(refunds.REFUND_DETAIL, output, fields, json)
-    data = refunds.RefundInput(invoice=invoice, reason=reason, full=full, amount=amount, method=method)
+    out = app_.renderer(records.REFUND_DETAIL, output, fields, json)
+    data = records.RefundInput(invoice=invoice, reason=reason, full=full, amount=amount, method=method)
     sctx = app_.service_context()
     if dry_run:
         with app_.reading() as session:
-            out.one(refunds.plan_refund(session, sctx, data).unwrap())
+            out.one(create.plan_refund(session, sctx, data).unwrap())
         app_.messages.info("Dry run: nothing was recorded")
         return
-    row = app_.transact(lambda s: refunds.create_refund(s, sctx, data, idempotency_key))
+    row = app_.transact(lambda s: create.create_refund(s, sctx, data, idempotency_key))
     replayed = row.pop("replayed")
+    stderr = None
     if row["status"] == "pending" and not replayed:
-        row = refunds.settle(app_.database(), sctx, int(row["id"])).unwrap()
+        attempt = settle.settle(app_.database(), sctx, int(row["id"])).unwrap()
+        row, stderr = attempt.refund, attempt.stderr
     out.one(row)
-    failure = refunds.outcome_error(row)
+    failure = settle.outcome_error(row, stderr)
     if failure and not replayed:
         raise failure
     from praho_cli.money import format_minor
@@ -76,15 +78,15 @@ def list_(
     Example: praho refunds list --status pending -o jsonl
     """
     from praho_cli.cli.parsing import parse_date
-    from praho_cli.services import refunds
+    from praho_cli.services.billing.refunds import records, view
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(refunds.REFUND, output, fields, json)
-    flt = refunds.RefundFilter(invoice=invoice, customer=customer, status=status,
+    out = app_.renderer(records.REFUND, output, fields, json)
+    flt = records.RefundFilter(invoice=invoice, customer=customer, status=status,
                                created_from=parse_date(date_from, "--from") if date_from else None,
                                created_to=parse_date(date_to, "--to") if date_to else None)
     with app_.reading() as session:
-        out.many(refunds.list_refunds(session, flt, app_.zone).unwrap())
+        out.many(view.list_refunds(session, flt, app_.zone).unwrap())
 
 
 @app.command("show")
@@ -94,12 +96,12 @@ def show(ctx: typer.Context, refund: Annotated[str, typer.Argument(help="Refund 
 
     Example: praho refunds show 7 --json
     """
-    from praho_cli.services import refunds
+    from praho_cli.services.billing.refunds import records, view
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(refunds.REFUND_DETAIL, output, fields, json)
+    out = app_.renderer(records.REFUND_DETAIL, output, fields, json)
     with app_.reading() as session:
-        out.one(refunds.show_refund(session, refund).unwrap())
+        out.one(view.show_refund(session, refund).unwrap())
 
 
 @app.command("eligibility")
@@ -109,12 +111,13 @@ def eligibility(ctx: typer.Context, invoice: Invoice, output: o.Output = None, j
 
     Example: praho refunds eligibility --invoice INV2026-000042
     """
-    from praho_cli.services import refunds
+    from praho_cli.services.billing.refunds import eligibility as eligible
+    from praho_cli.services.billing.refunds import records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(refunds.REFUND_ELIGIBILITY, output, fields, json)
+    out = app_.renderer(records.REFUND_ELIGIBILITY, output, fields, json)
     with app_.reading() as session:
-        out.one(refunds.eligibility(session, invoice).unwrap())
+        out.one(eligible.eligibility(session, invoice).unwrap())
 
 
 @app.command("reconcile")
@@ -130,20 +133,24 @@ def reconcile(
     Example: praho refunds reconcile --log-format json
     """
     from praho_cli.ledger.locks import acquire
-    from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import refunds
+    from praho_cli.result import ErrorCode, PrahoFailure, Retry
+    from praho_cli.services.billing.refunds import records, settle
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(refunds.RECONCILE_ITEM, output, fields, json)
+    out = app_.renderer(records.RECONCILE_ITEM, output, fields, json)
     sctx = app_.service_context()
     db = app_.database()
     timeout = int(app_.settings.get("refunds.command_timeout_seconds") or 60)
     with acquire(db, "refunds.reconcile", holder=app_.run_id, ttl_seconds=timeout * 4 + 60, wait_seconds=wait,
                  clock=app_.now):
-        rows = refunds.reconcile(db, sctx, ignore_leases=ignore_leases).unwrap()
+        report = settle.reconcile(db, sctx, ignore_leases=ignore_leases).unwrap()
+    rows = report.rows
     out.many(iter(rows))
     unsettled = [r["id"] for r in rows if r["status"] == "pending"]
     if unsettled:
+        stderr = {i: report.stderr[i] for i in unsettled if i in report.stderr}
+        note = f"; {settle.STDERR_NOTE}" if stderr else ""
+        details = {"command_stderr": stderr} if stderr else {}
         raise PrahoFailure.of(ErrorCode.PARTIAL, f"{len(unsettled)} of {len(rows)} refund(s) still pending: "
-                              f"{', '.join(unsettled)}")
+                              f"{', '.join(unsettled)}{note}", Retry.NOT_RETRIABLE, **details)
     app_.messages.success(f"Reconciled {len(rows)} pending refund(s)", event="refunds.reconciled", count=len(rows))

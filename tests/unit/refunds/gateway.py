@@ -3,7 +3,8 @@
 It behaves like a real one that deduplicates on the idempotency key: a key it has paid before is
 answered with the same transfer, never paid again. The behaviour of the next call is read from
 ``STATE/mode`` so a test can change it between `refunds create` and `refunds reconcile`:
-ok, fail, tempfail, hang (before paying) and pay-then-hang (pays, then never answers).
+ok, fail, tempfail, hang (before paying) and pay-then-hang (pays, then never answers); fail-loud and
+tempfail-loud also write a long stderr holding the secret of ``GATEWAY_API_KEY``.
 """
 
 import json
@@ -34,7 +35,15 @@ if mode == "fail":
     sys.stderr.write("gateway token sk_live_SECRET123 rejected\n")
     print(json.dumps({"error": "card expired"}))
     sys.exit(3)
+if mode == "fail-loud":
+    sys.stderr.write("x" * 3000 + "\n")
+    sys.stderr.write(f"connecting with {os.environ.get('GATEWAY_API_KEY', '')} (password=hunter22)\n")
+    sys.stderr.write("\tdeclined by the bank\x1b[31m\n")
+    sys.exit(2)
 if mode == "tempfail":
+    sys.exit(75)
+if mode == "tempfail-loud":
+    sys.stderr.write(f"gateway busy; api_key: {os.environ.get('GATEWAY_API_KEY', '')}\n")
     sys.exit(75)
 if mode == "hang":
     time.sleep(120)

@@ -8,8 +8,14 @@ import pytest
 
 from praho_cli.billing.rates import VatCategory
 from praho_cli.billing.totals import compute_totals
-from praho_cli.services.refund_command import _parse_stdout
-from praho_cli.services.refund_vat import ROUNDING_LINE, CategoryRemainder, base_for_gross, credit_lines, spread
+from praho_cli.services.billing.refunds.command import _parse_stdout
+from praho_cli.services.billing.refunds.vat_split import (
+    ROUNDING_LINE,
+    CategoryRemainder,
+    base_for_gross,
+    credit_lines,
+    spread,
+)
 
 S21 = CategoryRemainder("S", Decimal(21), VatCategory.STANDARD, 10000, 2100)
 S19 = CategoryRemainder("S", Decimal(19), VatCategory.STANDARD, 10000, 1900)

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from praho_cli.billing.numbering import DocumentKind
 from praho_cli.ledger import audit
+from praho_cli.ledger import payments as repo
+from praho_cli.ledger import refunds as refund_repo
+from praho_cli.ledger.document_list import balance_of
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument, Payment
 from praho_cli.money import format_minor, parse_amount
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
+from praho_cli.result import ErrorCode, fail, returns_result
 from praho_cli.services import invoices
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.idempotency import idempotent
@@ -67,14 +69,15 @@ class PaymentInput:
     allow_duplicate_reference: bool = False
 
 
-def _public(session: Session, payment: Payment, document: BillingDocument | None = None) -> dict[str, Any]:
+def _public(session: Session, payment: Payment, document: BillingDocument | None = None,
+            balance: int | None = None) -> dict[str, Any]:
+    """The ``payment`` record; ``balance``: the document's open balance when the caller read it
+    (else read by :func:`balance_of`, so flush pending changes first)."""
     document = document or session.get(BillingDocument, payment.document_id)
     assert document is not None
     converted = None
     if document.kind == DocumentKind.PROFORMA.value and document.status == "converted":
-        invoice = session.execute(
-            select(BillingDocument).where(col(BillingDocument.proforma_id) == document.id)
-        ).scalar_one_or_none()
+        invoice = repo.invoice_of_proforma(session, document.id or 0)
         converted = invoice.number_text if invoice else None
     return {
         "id": str(payment.id),
@@ -86,7 +89,7 @@ def _public(session: Session, payment: Payment, document: BillingDocument | None
         "reference": payment.reference,
         "paid_at": payment.paid_at.isoformat(),
         "document_status": document.status,
-        "balance_cents": document.total_minor - document.paid_minor,
+        "balance_cents": balance if balance is not None else balance_of(session, document.id or 0),
         "invoice_number": converted,
         "created_at": iso(payment.created_at),
         "voided_at": iso(payment.voided_at),
@@ -94,25 +97,25 @@ def _public(session: Session, payment: Payment, document: BillingDocument | None
     }
 
 
-def open_balance_message(document: BillingDocument) -> str:
-    balance = document.total_minor - document.paid_minor
+def open_balance_message(session: Session, document: BillingDocument) -> str:
+    """"open balance 121.00 RON" (flush pending changes first)."""
+    balance = balance_of(session, document.id or 0)
     return f"open balance {format_minor(balance, document.currency)} {document.currency}"
 
 
-def _check_payable(document: BillingDocument, amount_minor: int) -> Err | None:
+def _check_payable(session: Session, document: BillingDocument, amount_minor: int) -> None:
     label = f"{invoices.kind_label(DocumentKind(document.kind))} {document.number_text or document.id}"
     if document.status == "draft":
-        return err(ErrorCode.INELIGIBLE, f"{label} is a draft: issue it before recording payments "
+        raise fail(ErrorCode.INELIGIBLE, f"{label} is a draft: issue it before recording payments "
                    f"(open balance 0.00 {document.currency})", balance_cents=0)
     if document.status in ("cancelled", "converted"):
-        return err(ErrorCode.INELIGIBLE, f"{label} is {document.status}: it takes no payments "
+        raise fail(ErrorCode.INELIGIBLE, f"{label} is {document.status}: it takes no payments "
                    f"(open balance 0.00 {document.currency})", balance_cents=0)
-    balance = document.total_minor - document.paid_minor
+    balance = balance_of(session, document.id or 0)
     if amount_minor > balance:
-        return err(ErrorCode.INELIGIBLE, f"{label}: payment of {format_minor(amount_minor, document.currency)} "
-                   f"{document.currency} exceeds the {open_balance_message(document)}",
+        raise fail(ErrorCode.INELIGIBLE, f"{label}: payment of {format_minor(amount_minor, document.currency)} "
+                   f"{document.currency} exceeds the {open_balance_message(session, document)}",
                    balance_cents=balance, amount_cents=amount_minor)
-    return None
 
 
 def _paid_at_problem(document: BillingDocument, paid_at: date, today: date) -> str | None:
@@ -125,27 +128,24 @@ def _paid_at_problem(document: BillingDocument, paid_at: date, today: date) -> s
     return None
 
 
-def _same_reference(session: Session, reference: str | None) -> Payment | None:
-    if not reference:
-        return None
-    return session.execute(select(Payment).where(
-        col(Payment.reference) == reference, col(Payment.voided_at).is_(None),
-    ).order_by(col(Payment.id)).limit(1)).scalar_one_or_none()
+def _check_input(data: PaymentInput) -> None:
+    if (data.invoice is None) == (data.proforma is None):
+        raise fail(ErrorCode.INVALID, "give exactly one of --invoice or --proforma")
+    if data.method not in METHODS:
+        raise fail(ErrorCode.INVALID, f"method: must be one of {', '.join(METHODS)}, not {data.method!r}")
+    if data.reference is not None and len(data.reference) > 200:
+        raise fail(ErrorCode.INVALID, "reference: at most 200 characters")
+    if data.force_reason is not None and not data.force_reason.strip():
+        raise fail(ErrorCode.INVALID, "--force needs --reason: say why the day is right")
+    if data.force_reason is not None and len(data.force_reason.strip()) > MAX_REASON:
+        raise fail(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
 
 
+@returns_result
 def record_payment(
     session: Session, ctx: ServiceContext, data: PaymentInput, idempotency_key: str | None = None
-) -> Result[dict[str, Any]]:
-    if (data.invoice is None) == (data.proforma is None):
-        return err(ErrorCode.INVALID, "give exactly one of --invoice or --proforma")
-    if data.method not in METHODS:
-        return err(ErrorCode.INVALID, f"method: must be one of {', '.join(METHODS)}, not {data.method!r}")
-    if data.reference is not None and len(data.reference) > 200:
-        return err(ErrorCode.INVALID, "reference: at most 200 characters")
-    if data.force_reason is not None and not data.force_reason.strip():
-        return err(ErrorCode.INVALID, "--force needs --reason: say why the day is right")
-    if data.force_reason is not None and len(data.force_reason.strip()) > MAX_REASON:
-        return err(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
+) -> dict[str, Any]:
+    _check_input(data)
     kind = DocumentKind.INVOICE if data.invoice is not None else DocumentKind.PROFORMA
     ref = data.invoice if data.invoice is not None else data.proforma
     assert ref is not None
@@ -159,33 +159,26 @@ def record_payment(
         params["allow_duplicate_reference"] = True
 
     # Lock first, then look the key up (see invoices.issue_document).
-    found = invoices.find_document(session, kind, ref, lock=True)
-    if isinstance(found, Err):
-        return found
+    document = invoices.find_document(session, kind, ref, lock=True).unwrap()
 
-    def work() -> Result[dict[str, Any]]:
-        document = found.value
-        try:
-            amount = parse_amount(data.amount, document.currency)
-        except PrahoFailure as failure:
-            return Err(failure.error)
+    @returns_result
+    def work() -> dict[str, Any]:
+        amount = parse_amount(data.amount, document.currency)
         if amount.currency != document.currency:
-            return err(ErrorCode.INVALID, f"payment in {amount.currency} on a {document.currency} "
+            raise fail(ErrorCode.INVALID, f"payment in {amount.currency} on a {document.currency} "
                        f"{invoices.kind_label(kind)}: the currency must match")
         if amount.minor <= 0:
-            return err(ErrorCode.INVALID, "amount: must be more than zero")
-        refused = _check_payable(document, amount.minor)
-        if refused:
-            return refused
+            raise fail(ErrorCode.INVALID, "amount: must be more than zero")
+        _check_payable(session, document, amount.minor)
         problem = _paid_at_problem(document, paid_at, ctx.today())
         if problem and data.force_reason is None:
-            return err(ErrorCode.INVALID, f"{problem}; give the day the money arrived, or pass --force with "
+            raise fail(ErrorCode.INVALID, f"{problem}; give the day the money arrived, or pass --force with "
                        "--reason if that day is right", paid_at=paid_at.isoformat())
-        same = _same_reference(session, data.reference)
+        same = repo.with_reference(session, data.reference) if data.reference else None
         if same is not None and not data.allow_duplicate_reference:
             earlier = session.get(BillingDocument, same.document_id)
             assert earlier is not None
-            return err(ErrorCode.CONFLICT, f"reference {data.reference!r} is already recorded on payment {same.id} "
+            raise fail(ErrorCode.CONFLICT, f"reference {data.reference!r} is already recorded on payment {same.id} "
                        f"({earlier.number_text or earlier.id}, {format_minor(same.amount_minor, same.currency)} "
                        f"{same.currency} on {same.paid_at}); pass --allow-duplicate-reference if this is "
                        "another payment", payment_id=str(same.id))
@@ -209,10 +202,8 @@ def record_payment(
         if kind is DocumentKind.PROFORMA and fully_paid:
             from praho_cli.services import proformas
 
-            try:
-                proformas.convert_locked(session, ctx, document)
-            except PrahoFailure as failure:
-                return Err(failure.error)
+            proformas.convert_locked(session, ctx, document)
+            session.flush()
         public = _public(session, payment, document)
         extra: dict[str, Any] = {}
         if problem:
@@ -221,22 +212,14 @@ def record_payment(
             extra["duplicate_reference_of"] = str(same.id)
         audit.append(session, ts=now, actor=ctx.actor, action="payment.record", entity_type="payment",
                      entity_id=public["id"], before={"document_status": before_status}, after={**public, **extra})
-        return Ok({**public, **extra})
+        return {**public, **extra}
 
-    return idempotent(session, ctx, idempotency_key, "payments.record", params, work)
+    return idempotent(session, ctx, idempotency_key, "payments.record", params, work).unwrap()
 
 
 def _dependants(session: Session, payment: Payment, document: BillingDocument) -> str | None:
     """What relies on a payment, so that voiding it would leave the ledger inconsistent."""
-    from praho_cli.ledger import refunds as refund_repo
-    from praho_cli.ledger.models.refunds import Refund, RefundAllocation
-
-    refund_ids = session.execute(
-        select(col(RefundAllocation.refund_id)).join(Refund, col(Refund.id) == col(RefundAllocation.refund_id)).where(
-            col(RefundAllocation.payment_id) == payment.id,
-            col(Refund.status).in_(refund_repo.RESERVING),
-        ).order_by(col(RefundAllocation.refund_id))
-    ).scalars().all()
+    refund_ids = refund_repo.reserving_refunds_of_payment(session, payment.id or 0)
     if refund_ids:
         return f"refund {', '.join(str(i) for i in refund_ids)} gives it back"
     if document.kind == DocumentKind.PROFORMA.value and document.status == "converted":
@@ -252,26 +235,26 @@ def _status_after_void(document: BillingDocument, today: date) -> str:
     return "partially_paid" if document.paid_minor > 0 else "issued"
 
 
-def void_payment(session: Session, ctx: ServiceContext, payment_id: str, reason: str) -> Result[dict[str, Any]]:
+@returns_result
+def void_payment(session: Session, ctx: ServiceContext, payment_id: str, reason: str) -> dict[str, Any]:
     """Void a mistyped payment: it stays listed, stops counting as paid; refused when something relies on it."""
     reason = reason.strip()
     if not reason:
-        return err(ErrorCode.INVALID, "reason: say why the payment is voided")
+        raise fail(ErrorCode.INVALID, "reason: say why the payment is voided")
     if len(reason) > MAX_REASON:
-        return err(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
+        raise fail(ErrorCode.INVALID, f"reason: at most {MAX_REASON} characters")
     peek = session.get(Payment, int(payment_id)) if payment_id.strip().isdigit() else None
     if peek is None:
-        return err(ErrorCode.NOT_FOUND, f"no payment {payment_id!r}")
+        raise fail(ErrorCode.NOT_FOUND, f"no payment {payment_id!r}")
     # Lock order of every payment and refund writer: the document first, then its payments.
-    document = session.execute(select(BillingDocument).where(col(BillingDocument.id) == peek.document_id)
-                               .with_for_update()).scalar_one()
-    payment = session.execute(select(Payment).where(col(Payment.id) == peek.id).with_for_update()).scalar_one()
+    document = repo.lock_document(session, peek.document_id)
+    payment = repo.lock_payment(session, peek.id or 0)
     if payment.voided_at is not None:
-        return err(ErrorCode.INELIGIBLE, f"payment {payment.id} was already voided ({iso(payment.voided_at)}: "
+        raise fail(ErrorCode.INELIGIBLE, f"payment {payment.id} was already voided ({iso(payment.voided_at)}: "
                    f"{payment.void_reason})")
     depends = _dependants(session, payment, document)
     if depends:
-        return err(ErrorCode.INELIGIBLE, f"payment {payment.id} cannot be voided: {depends}")
+        raise fail(ErrorCode.INELIGIBLE, f"payment {payment.id} cannot be voided: {depends}")
     before = _public(session, payment, document)
     now = ctx.now()
     payment.voided_at, payment.void_reason = now, reason
@@ -284,25 +267,23 @@ def void_payment(session: Session, ctx: ServiceContext, payment_id: str, reason:
     public = _public(session, payment, document)
     audit.append(session, ts=now, actor=ctx.actor, action="payment.void", entity_type="payment",
                  entity_id=public["id"], before=before, after=public)
-    return Ok(public)
+    return public
 
 
+@returns_result
 def list_payments(
     session: Session, invoice: str | None = None, proforma: str | None = None
-) -> Result[Iterator[dict[str, Any]]]:
-    stmt = select(Payment, BillingDocument).join(BillingDocument, col(BillingDocument.id) == col(Payment.document_id))
-    for kind, ref in ((DocumentKind.INVOICE, invoice), (DocumentKind.PROFORMA, proforma)):
-        if ref is not None:
-            found = invoices.find_document(session, kind, ref)
-            if isinstance(found, Err):
-                return found
-            stmt = stmt.where(col(Payment.document_id) == found.value.id)
-    rows = session.execute(stmt.order_by(col(Payment.id)).execution_options(yield_per=1000))
-    return Ok(_public(session, payment, document) for payment, document in rows)
+) -> Iterator[dict[str, Any]]:
+    document_ids = [invoices.find_document(session, kind, ref).unwrap().id or 0
+                    for kind, ref in ((DocumentKind.INVOICE, invoice), (DocumentKind.PROFORMA, proforma))
+                    if ref is not None]
+    rows = repo.iter_payments(session, document_ids)
+    return (_public(session, payment, document, balance) for payment, document, balance in rows)
 
 
-def show_payment(session: Session, payment_id: str) -> Result[dict[str, Any]]:
+@returns_result
+def show_payment(session: Session, payment_id: str) -> dict[str, Any]:
     payment = session.get(Payment, int(payment_id)) if payment_id.strip().isdigit() else None
     if payment is None:
-        return err(ErrorCode.NOT_FOUND, f"no payment {payment_id!r}")
-    return Ok(_public(session, payment))
+        raise fail(ErrorCode.NOT_FOUND, f"no payment {payment_id!r}")
+    return _public(session, payment)

@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from praho_cli.ledger import accounts as account_repo
 from praho_cli.ledger import audit
+from praho_cli.ledger import dunning as repo
+from praho_cli.ledger.dunning import OverdueInvoice
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models import Customer
-from praho_cli.ledger.models.billing import BillingDocument
 from praho_cli.ledger.models.cron import DunningAccountAction, DunningAction
 from praho_cli.ledger.models.hosting import HostingAccount, Server
 from praho_cli.ledger.uow import read_session, run_in_transaction
-from praho_cli.result import Err, Ok, PrahoError, Result
+from praho_cli.result import Err, ErrorCode, PrahoError, returns_result
 from praho_cli.services.context import ServiceContext
 from praho_cli.virtualmin.client import VirtualminClient
 
@@ -57,43 +57,20 @@ class DunningReport:
 
 
 @dataclass(frozen=True)
-class _Invoice:
-    id: int
-    number: str
-    customer_id: int
-    due_date: date
-    status: str
-    balance_minor: int
-    currency: str
-
-
-def _overdue(session: Session) -> list[_Invoice]:
-    stmt = select(BillingDocument).where(
-        col(BillingDocument.kind) == "invoice", col(BillingDocument.status) == "overdue",
-        col(BillingDocument.due_date).is_not(None),
-    ).order_by(col(BillingDocument.id))
-    return [_Invoice(d.id or 0, d.number_text or str(d.id), d.customer_id, d.due_date, d.status,
-                     d.total_minor - d.paid_minor, d.currency) for d in session.execute(stmt).scalars()]
-
-
-def _action(session: Session, invoice_id: int, kind: str) -> DunningAction | None:
-    stmt = select(DunningAction).where(col(DunningAction.invoice_id) == invoice_id, col(DunningAction.kind) == kind)
-    return session.execute(stmt).scalars().first()
-
-
-@dataclass(frozen=True)
 class _Claimed:
     id: int
     run_id: str  # the run that first recorded it: another run's id means it was interrupted
 
 
-def _claim_action(db: Database, ctx: ServiceContext, invoice: _Invoice, kind: str, days: int) -> _Claimed | None:
+def _claim_action(db: Database, ctx: ServiceContext, invoice: OverdueInvoice, kind: str,
+                  days: int) -> _Claimed | None:
     """The action row for (invoice, kind), inserted pending if new; None when it is already done."""
 
-    def work(session: Session) -> Result[_Claimed | None]:
-        existing = _action(session, invoice.id, kind)
+    @returns_result
+    def work(session: Session) -> _Claimed | None:
+        existing = repo.action(session, invoice.id, kind)
         if existing is not None:
-            return Ok(None if existing.status == "done" else _Claimed(existing.id or 0, existing.run_id))
+            return None if existing.status == "done" else _Claimed(existing.id or 0, existing.run_id)
         now = ctx.now()
         row = DunningAction(invoice_id=invoice.id, customer_id=invoice.customer_id, kind=kind, status="pending",
                             days_overdue=days, run_id=ctx.run_id, created_at=now, updated_at=now)
@@ -102,34 +79,35 @@ def _claim_action(db: Database, ctx: ServiceContext, invoice: _Invoice, kind: st
         claimed = _Claimed(row.id or 0, row.run_id)
         audit.append(session, ts=now, actor=ctx.actor, action=f"dunning.{kind}", entity_type="invoice",
                      entity_id=str(invoice.id), after={"invoice": invoice.number, "days_overdue": days})
-        return Ok(claimed)
+        return claimed
 
     # A concurrent insert of the same (invoice, kind) fails the unique constraint; the unit of work
     # replays and then finds the row.
     result = run_in_transaction(db, work)
-    return result.value if isinstance(result, Ok) else None
+    return result.unwrap() if result.ok else None
 
 
 def _set_action(db: Database, ctx: ServiceContext, action_id: int, status: str, detail: str | None) -> None:
-    def work(session: Session) -> Result[None]:
+    @returns_result
+    def work(session: Session) -> None:
         row = session.get(DunningAction, action_id)
         if row is not None:
             row.status, row.detail, row.updated_at = status, (detail or None) and detail[:1000], ctx.now()
             session.add(row)
-        return Ok(None)
 
     run_in_transaction(db, work)
 
 
+@returns_result
 def run_dunning(
     db: Database, ctx: ServiceContext, clients: ClientProvider, notify: Notify | None = None
-) -> Result[DunningReport]:
+) -> DunningReport:
     today = ctx.today()
     remind_after = int(ctx.setting("dunning.reminder_after_days") or 3)
     suspend_after = int(ctx.setting("dunning.suspend_after_days") or 15)
     report = DunningReport(as_of=today.isoformat())
     with read_session(db) as session:
-        overdue = _overdue(session)
+        overdue = repo.overdue_invoices(session)
     for invoice in overdue:
         days = (today - invoice.due_date).days
         if days >= remind_after:
@@ -137,13 +115,13 @@ def run_dunning(
         if days >= suspend_after:
             _suspend(db, ctx, clients, invoice, days, report)
     _unsuspend_paid(db, ctx, clients, today, suspend_after, report)
-    return Ok(report)
+    return report
 
 
 # --------------------------------------------------------------------------- reminders
 
 
-def _remind(db: Database, ctx: ServiceContext, invoice: _Invoice, days: int, notify: Notify | None,
+def _remind(db: Database, ctx: ServiceContext, invoice: OverdueInvoice, days: int, notify: Notify | None,
             report: DunningReport) -> None:
     action = _claim_action(db, ctx, invoice, "reminder", days)
     if action is None:
@@ -192,40 +170,32 @@ def _run_reminder_command(ctx: ServiceContext, payload: dict[str, Any]) -> str |
 # --------------------------------------------------------------------------- suspension
 
 
-def _account_action(session: Session, action_id: int, account_id: int) -> DunningAccountAction | None:
-    stmt = select(DunningAccountAction).where(col(DunningAccountAction.action_id) == action_id,
-                                              col(DunningAccountAction.account_id) == account_id)
-    return session.execute(stmt).scalars().first()
-
-
 def _targets(db: Database, ctx: ServiceContext, action_id: int, customer_id: int) -> list[tuple[int, int, str]]:
     """(account action id, account id, domain) still to do: every account action not done, after
     recording a pending one for each active account of the customer that has none."""
 
-    def work(session: Session) -> Result[list[tuple[int, int, str]]]:
+    @returns_result
+    def work(session: Session) -> list[tuple[int, int, str]]:
         now = ctx.now()
         for account in account_repo.iter_accounts(session, customer_id=customer_id, status="active"):
-            if _account_action(session, action_id, account.id or 0) is None:
+            if repo.account_action(session, action_id, account.id or 0) is None:
                 session.add(DunningAccountAction(action_id=action_id, account_id=account.id or 0,
                                                  domain=account.domain, status="pending", created_at=now,
                                                  updated_at=now))
         session.flush()
-        stmt = select(DunningAccountAction).where(col(DunningAccountAction.action_id) == action_id,
-                                                  col(DunningAccountAction.status) != "done").order_by(
-                                                      col(DunningAccountAction.id))
-        return Ok([(r.id or 0, r.account_id, r.domain) for r in session.execute(stmt).scalars()])
+        return [(r.id or 0, r.account_id, r.domain) for r in repo.account_actions(session, action_id, done=False)]
 
     result = run_in_transaction(db, work)
-    return result.value if isinstance(result, Ok) else []
+    return result.unwrap() if result.ok else []
 
 
 def _set_account_action(db: Database, ctx: ServiceContext, row_id: int, status: str, error: str | None) -> None:
-    def work(session: Session) -> Result[None]:
+    @returns_result
+    def work(session: Session) -> None:
         row = session.get(DunningAccountAction, row_id)
         if row is not None:
             row.status, row.error, row.updated_at = status, error and error[:1000], ctx.now()
             session.add(row)
-        return Ok(None)
 
     run_in_transaction(db, work)
 
@@ -238,16 +208,16 @@ def _release_dead_claim(db: Database, ctx: ServiceContext, account_id: int, op: 
     follows is idempotent (an already disabled domain counts as done), so nothing happens twice.
     """
 
-    def work(session: Session) -> Result[None]:
+    @returns_result
+    def work(session: Session) -> None:
         account = session.get(HostingAccount, account_id)
         if account is not None and account.pending_op == op:
             account_repo.update_account_if_version(session, account_id, account.version, {"pending_op": None})
-        return Ok(None)
 
     run_in_transaction(db, work)
 
 
-def _suspend(db: Database, ctx: ServiceContext, clients: ClientProvider, invoice: _Invoice, days: int,
+def _suspend(db: Database, ctx: ServiceContext, clients: ClientProvider, invoice: OverdueInvoice, days: int,
              report: DunningReport) -> None:
     from praho_cli.services import accounts
 
@@ -285,13 +255,11 @@ def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, 
     from praho_cli.services import accounts
 
     with read_session(db) as session:
-        stmt = (select(DunningAction, BillingDocument)
-                .join(BillingDocument, col(BillingDocument.id) == DunningAction.invoice_id)
-                .where(col(DunningAction.kind) == "suspension", col(BillingDocument.status).in_(SETTLED)))
-        settled = [(a.id or 0, a.customer_id, _Invoice(d.id or 0, d.number_text or str(d.id), d.customer_id,
-                                                        d.due_date or today, d.status, 0, d.currency))
-                   for a, d in session.execute(stmt).all()]
-        still_overdue = {i.customer_id for i in _overdue(session) if (today - i.due_date).days >= suspend_after}
+        settled = [(a.id or 0, a.customer_id, OverdueInvoice(d.id or 0, d.number_text or str(d.id), d.customer_id,
+                                                              d.due_date or today, d.status, 0, d.currency))
+                   for a, d in repo.settled_suspensions(session, SETTLED)]
+        still_overdue = {i.customer_id for i in repo.overdue_invoices(session)
+                         if (today - i.due_date).days >= suspend_after}
     for suspension_id, customer_id, invoice in settled:
         if customer_id in still_overdue:
             continue  # another invoice keeps the accounts suspended
@@ -299,9 +267,7 @@ def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, 
         if action is None:
             continue
         with read_session(db) as session:
-            stmt2 = select(DunningAccountAction).where(col(DunningAccountAction.action_id) == suspension_id,
-                                                       col(DunningAccountAction.status) == "done")
-            suspended = [(r.account_id, r.domain) for r in session.execute(stmt2).scalars()]
+            suspended = [(r.account_id, r.domain) for r in repo.account_actions(session, suspension_id, done=True)]
         failed = False
         prefix = f"{REASON_PREFIX}{invoice.number} "
         for account_id, domain in suspended:
@@ -323,8 +289,6 @@ def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, 
 
 
 def failure_error(report: DunningReport) -> PrahoError | None:
-    from praho_cli.result import ErrorCode
-
     if not report.failures:
         return None
     return PrahoError(ErrorCode.PARTIAL, f"{len(report.failures)} dunning step(s) failed: "
