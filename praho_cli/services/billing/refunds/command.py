@@ -37,7 +37,7 @@ LEASE_GRACE_SECONDS = 30  # beyond the command timeout, before reconcile may tak
 REDACTED = "[redacted]"
 _SECRET_NAME = re.compile("|".join(SECRET_WORDS), re.IGNORECASE)
 # A secret word followed by its value: "token sk_live_…", "password=…", "api_key: …".
-_SECRET_PAIR = re.compile(r"(?i)(" + "|".join(SECRET_WORDS) + r")(s?\b[\"']?\s*[:=]?\s*[\"']?)([^\s\"',;)\]}]+)")
+_SECRET_PAIR = re.compile(r"(?i)(" + "|".join(SECRET_WORDS) + r")(\b[\"']?\s*[:=]?\s*[\"']?)([^\s\"',;)\]}]+)")
 
 
 @dataclass(frozen=True)
