@@ -25,7 +25,8 @@ def main() -> None:
     from praho_cli.ledger.engine import open_database, sqlite_url_for
     from praho_cli.ledger.schema import upgrade
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import customers, manifest, servers
+    from praho_cli.services import manifest, servers
+    from praho_cli.services.billing import customers
     from praho_cli.services.context import ServiceContext
     from praho_cli.virtualmin.simulator import Fault, serve_many
 

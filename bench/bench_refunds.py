@@ -103,10 +103,10 @@ def setup(admin_url: str) -> tuple[str, str]:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.schema import upgrade
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import customers, invoices
-    from praho_cli.services.billing import payments
+    from praho_cli.services import invoices
+    from praho_cli.services.billing import customers, payments
+    from praho_cli.services.billing.customers import CustomerInput
     from praho_cli.services.billing.payments import PaymentInput
-    from praho_cli.services.customers import CustomerInput
     from praho_cli.services.invoices import DocumentKind, DraftInput
 
     name = f"praho_bench_{uuid.uuid4().hex[:8]}"

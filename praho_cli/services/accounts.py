@@ -325,7 +325,7 @@ def find_account(session: Session, ref: str) -> Result[HostingAccount]:
 
 
 def find_customer(session: Session, ref: str) -> Result[Customer]:
-    from praho_cli.services.customers import find_customer as find
+    from praho_cli.services.billing.customers import find_customer as find
 
     return find(session, ref)
 

@@ -42,7 +42,8 @@ def run_demo(
 ) -> Result[list[dict[str, Any]]]:
     from praho_cli.ledger.engine import open_database, sqlite_url_for
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import accounts, customers, provisioning, servers
+    from praho_cli.services import accounts, provisioning, servers
+    from praho_cli.services.billing import customers
     from praho_cli.services.ledger_admin import initialize
     from praho_cli.virtualmin.simulator import SimState, serve_many
 

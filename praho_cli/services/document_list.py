@@ -16,7 +16,7 @@ from praho_cli.ledger import document_list as ledger
 from praho_cli.ledger.document_list import OPEN_STATUSES
 from praho_cli.records import Field, RecordType, Rows
 from praho_cli.result import ErrorCode, Ok, Result, err
-from praho_cli.services import customer_ref
+from praho_cli.services.billing import customer_ref
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -99,7 +99,7 @@ def list_documents(
         ref = customer_ref.parse(flt.customer)
         customer_id = ledger.customer_id(conn, id=ref.id, email=ref.email)
         if customer_id is None:
-            return customer_ref.not_found(ref)
+            raise customer_ref.not_found(ref)
     query = ledger.DocumentQuery(
         kind=kind.value, status=flt.status or None, customer_id=customer_id, series=flt.series or None,
         currency=flt.currency.strip().upper() if flt.currency else None,

@@ -349,7 +349,7 @@ def resolve(
         return selected
     if req.customer:
         with read_session(db) as session:
-            from praho_cli.services.customers import find_customer
+            from praho_cli.services.billing.customers import find_customer
 
             customer = find_customer(session, req.customer)
             if isinstance(customer, Err):

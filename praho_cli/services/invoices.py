@@ -47,8 +47,8 @@ from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
 from praho_cli.services import fx as fx_service
 from praho_cli.services import series as series_service
 from praho_cli.services import tax as tax_service
+from praho_cli.services.billing.customers import find_customer
 from praho_cli.services.context import ServiceContext
-from praho_cli.services.customers import find_customer
 from praho_cli.services.document_list import DOCUMENT, OPEN_STATUSES, DocumentFilter, list_documents
 from praho_cli.services.idempotency import idempotent
 

@@ -82,7 +82,7 @@ def test_help_exit_codes_table(cli):
 
 
 def test_unexpected_errors_are_one_line_and_traceback_only_with_debug(cli, monkeypatch):
-    from praho_cli.services import customers
+    from praho_cli.services.billing import customers
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret-looking detail")
@@ -100,7 +100,7 @@ def test_unexpected_errors_are_one_line_and_traceback_only_with_debug(cli, monke
 def test_library_log_records_follow_the_message_policy(cli, monkeypatch):
     import logging
 
-    from praho_cli.services import customers
+    from praho_cli.services.billing import customers
 
     real = customers.list_customers
 

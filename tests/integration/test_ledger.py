@@ -11,7 +11,8 @@ from praho_cli.ledger import schema
 from praho_cli.ledger.engine import open_database
 from praho_cli.ledger.uow import run_in_transaction
 from praho_cli.services import audit as audit_service
-from praho_cli.services import customers, ledger_admin
+from praho_cli.services import ledger_admin
+from praho_cli.services.billing import customers
 from praho_cli.services.context import ServiceContext
 from tests.conftest import FIXED_NOW, Cli, table_dump
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from praho_cli.services.customers import CustomerInput
+    from praho_cli.services.billing.customers import CustomerInput
 
 from praho_cli.cli import options as o
 
@@ -28,7 +28,7 @@ Vat = Annotated[str | None, typer.Option("--vat-number", help="EU VAT number wit
 
 
 def _input(**values: str | None) -> CustomerInput:
-    from praho_cli.services.customers import CustomerInput
+    from praho_cli.services.billing.customers import CustomerInput
 
     return CustomerInput(**values)
 
@@ -44,7 +44,7 @@ def add(
 
     Example: praho customers add --name 'Acme SRL' --email billing@acme.ro --cui RO18547290 --reg-com J40/372/2002
     """
-    from praho_cli.services import customers
+    from praho_cli.services.billing import customers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(customers.CUSTOMER, output, fields, json)
@@ -69,7 +69,7 @@ def list_(
 
     Example: praho customers list --country RO -o jsonl
     """
-    from praho_cli.services import customers
+    from praho_cli.services.billing import customers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(customers.CUSTOMER, output, fields, json)
@@ -88,7 +88,7 @@ def show(
 
     Example: praho customers show billing@acme.ro --json
     """
-    from praho_cli.services import customers
+    from praho_cli.services.billing import customers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(customers.CUSTOMER, output, fields, json)
@@ -111,7 +111,7 @@ def update(
 
     Example: praho customers update billing@acme.ro --city Cluj-Napoca --postal-code 400001
     """
-    from praho_cli.services import customers
+    from praho_cli.services.billing import customers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(customers.CUSTOMER, output, fields, json)

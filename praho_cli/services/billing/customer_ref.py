@@ -1,6 +1,6 @@
 """How a command names a customer: its ledger id (digits) or its e-mail address.
 
-Kept apart from :mod:`praho_cli.services.customers` (which loads the models) so that lists that
+Kept apart from :mod:`praho_cli.services.billing.customers` (which loads the models) so that lists that
 filter by customer read with the same rule and the same message without the ORM.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from praho_cli.result import Err, ErrorCode, err
+from praho_cli.result import ErrorCode, PrahoFailure, fail
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,6 @@ def parse(ref: str) -> CustomerRef:
     return CustomerRef(text, None, text.lower())
 
 
-def not_found(ref: CustomerRef) -> Err:
-    return err(ErrorCode.NOT_FOUND, f"no customer {ref.text!r} (give an id or an e-mail address)")
+def not_found(ref: CustomerRef) -> PrahoFailure:
+    """The failure to raise when no customer answers to ``ref``."""
+    return fail(ErrorCode.NOT_FOUND, f"no customer {ref.text!r} (give an id or an e-mail address)")

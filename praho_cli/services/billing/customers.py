@@ -16,8 +16,8 @@ from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.base import iso
 from praho_cli.money import CURRENCY_EXPONENTS
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, ErrorCode, Ok, Result, err
-from praho_cli.services import customer_ref
+from praho_cli.result import ErrorCode, fail, returns_result
+from praho_cli.services.billing import customer_ref
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.countries import ISO_COUNTRIES
 from praho_cli.services.idempotency import idempotent
@@ -109,7 +109,7 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
-def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[str, Any]]:
+def _normalize(given: Mapping[str, Any], default_currency: str) -> dict[str, Any]:
     """Validate and normalize the given fields; a bad value is an INVALID naming its field."""
     from stdnum.eu import vat as eu_vat
     from stdnum.exceptions import ValidationError
@@ -123,32 +123,32 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
     for key, raw in given.items():
         bad = control_character(raw) if isinstance(raw, str) else None
         if bad is not None:
-            return err(ErrorCode.INVALID, f"{key}: must not contain a {bad}", field=key)
+            raise fail(ErrorCode.INVALID, f"{key}: must not contain a {bad}", field=key)
         value = raw.strip() if isinstance(raw, str) else raw
         if key == "name":
             if not value:
-                return err(ErrorCode.INVALID, "name: must not be empty", field="name")
+                raise fail(ErrorCode.INVALID, "name: must not be empty", field="name")
             if len(value) > 200:
-                return err(ErrorCode.INVALID, "name: at most 200 characters", field="name")
+                raise fail(ErrorCode.INVALID, "name: at most 200 characters", field="name")
             out["name"] = value
         elif key == "email":
             value = value.lower()
             if not EMAIL_RE.match(value) or len(value) > 254:
-                return err(ErrorCode.INVALID, f"email: {raw!r} is not an e-mail address", field="email")
+                raise fail(ErrorCode.INVALID, f"email: {raw!r} is not an e-mail address", field="email")
             out["email"] = value
         elif key == "kind":
             if value not in ("company", "individual"):
-                return err(ErrorCode.INVALID, f"kind: must be company or individual, not {raw!r}", field="kind")
+                raise fail(ErrorCode.INVALID, f"kind: must be company or individual, not {raw!r}", field="kind")
             out["kind"] = value
         elif key == "country":
             value = value.upper()
             if value not in ISO_COUNTRIES:
-                return err(ErrorCode.INVALID, f"country: {raw!r} is not an ISO 3166 alpha-2 code", field="country")
+                raise fail(ErrorCode.INVALID, f"country: {raw!r} is not an ISO 3166 alpha-2 code", field="country")
             out["country"] = value
         elif key == "currency":
             value = value.upper()
             if value not in CURRENCY_EXPONENTS:
-                return err(ErrorCode.INVALID, f"currency: {raw!r} is not an ISO 4217 code", field="currency")
+                raise fail(ErrorCode.INVALID, f"currency: {raw!r} is not an ISO 4217 code", field="currency")
             out["currency"] = value
         elif key in ("address", "city", "postal_code"):
             out[key] = _blank_to_none(value)
@@ -160,8 +160,8 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
             try:
                 compact = ro_cui.validate(value)
             except ValidationError:
-                return err(ErrorCode.INVALID, f"cui: {raw!r} is not a valid Romanian CUI/CIF (check digit)",
-                           field="cui")
+                raise fail(ErrorCode.INVALID, f"cui: {raw!r} is not a valid Romanian CUI/CIF (check digit)",
+                           field="cui") from None
             out["cui"] = compact
             # "RO" in front of the CUI is how a Romanian VAT payer writes it (art. 316 Cod fiscal).
             out["vat_payer_from_cui"] = value.upper().replace(" ", "").startswith("RO")
@@ -173,7 +173,7 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
             try:
                 out["cnp"] = ro_cnp.validate(value)
             except ValidationError:
-                return err(ErrorCode.INVALID, f"cnp: {raw!r} is not a valid Romanian CNP", field="cnp")
+                raise fail(ErrorCode.INVALID, f"cnp: {raw!r} is not a valid Romanian CNP", field="cnp") from None
         elif key == "reg_com":
             value = _blank_to_none(value)
             if value is None:
@@ -182,8 +182,8 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
             try:
                 out["reg_com"] = ro_onrc.validate(value)
             except ValidationError:
-                return err(ErrorCode.INVALID, f"reg_com: {raw!r} is not a valid trade register number "
-                           "(e.g. J40/372/2002)", field="reg_com")
+                raise fail(ErrorCode.INVALID, f"reg_com: {raw!r} is not a valid trade register number "
+                           "(e.g. J40/372/2002)", field="reg_com") from None
         elif key == "vat_number":
             value = _blank_to_none(value)
             if value is None:
@@ -192,81 +192,81 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> Result[dict[s
             try:
                 compact = eu_vat.validate(value)
             except ValidationError:
-                return err(ErrorCode.INVALID, f"vat_number: {raw!r} is not a valid EU VAT number",
-                           field="vat_number")
+                raise fail(ErrorCode.INVALID, f"vat_number: {raw!r} is not a valid EU VAT number",
+                           field="vat_number") from None
             prefix = compact[:2].upper()
             if prefix not in EU_COUNTRIES and prefix != "EL":
-                return err(ErrorCode.INVALID, f"vat_number: {raw!r} is not from an EU member state",
+                raise fail(ErrorCode.INVALID, f"vat_number: {raw!r} is not from an EU member state",
                            field="vat_number")
             out["vat_number"] = compact.upper()
     if "currency" not in out and "currency" in given:
         out["currency"] = default_currency
-    return Ok(out)
+    return out
 
 
-def _cross_check(row: Mapping[str, Any]) -> Err | None:
+def _cross_check(row: Mapping[str, Any]) -> None:
     if row.get("kind") == "individual" and row.get("cui"):
-        return err(ErrorCode.INVALID, "cui: an individual has a CNP, not a CUI (use --kind company)", field="cui")
+        raise fail(ErrorCode.INVALID, "cui: an individual has a CNP, not a CUI (use --kind company)", field="cui")
     if row.get("kind") == "company" and row.get("cnp"):
-        return err(ErrorCode.INVALID, "cnp: a company has a CUI, not a CNP (use --kind individual)", field="cnp")
+        raise fail(ErrorCode.INVALID, "cnp: a company has a CUI, not a CNP (use --kind individual)", field="cnp")
     if row.get("country") != "RO" and (row.get("cui") or row.get("cnp") or row.get("reg_com")):
-        return err(ErrorCode.INVALID, "cui/cnp/reg_com are Romanian identifiers; the customer's country is "
+        raise fail(ErrorCode.INVALID, "cui/cnp/reg_com are Romanian identifiers; the customer's country is "
                    f"{row.get('country')}", field="country")
     vat = row.get("vat_number")
     if vat:
         vat_country = "GR" if vat[:2] == "EL" else vat[:2]
         if vat_country != row.get("country"):
-            return err(ErrorCode.INVALID, f"vat_number: {vat} is from {vat_country} but the customer's country is "
+            raise fail(ErrorCode.INVALID, f"vat_number: {vat} is from {vat_country} but the customer's country is "
                        f"{row.get('country')}", field="vat_number")
-    return None
 
 
+@returns_result
 def add_customer(
     session: Session, ctx: ServiceContext, data: CustomerInput, idempotency_key: str | None = None
-) -> Result[dict[str, Any]]:
+) -> dict[str, Any]:
     given = data.given()
     for required in ("name", "email"):
         if not given.get(required):
-            return err(ErrorCode.INVALID, f"{required}: is required", field=required)
+            raise fail(ErrorCode.INVALID, f"{required}: is required", field=required)
 
-    def create() -> Result[dict[str, Any]]:
+    @returns_result
+    def create() -> dict[str, Any]:
         normalized = _normalize(given, ctx.default_currency)
-        if isinstance(normalized, Err):
-            return normalized
-        row = {"kind": "company", "country": "RO", "currency": ctx.default_currency, **normalized.value}
+        row = {"kind": "company", "country": "RO", "currency": ctx.default_currency, **normalized}
         vat_payer = bool(row.pop("vat_payer_from_cui", False)) or bool(row.get("vat_number"))
-        problem = _cross_check(row)
-        if problem:
-            return problem
+        _cross_check(row)
         if repo.get_by_email(session, row["email"]) is not None:
-            return err(ErrorCode.CONFLICT, f"a customer with e-mail {row['email']} already exists", field="email")
+            raise fail(ErrorCode.CONFLICT, f"a customer with e-mail {row['email']} already exists", field="email")
         now = ctx.now()
         customer = Customer(**row, vat_payer=vat_payer, created_at=now, updated_at=now, version=1)
         repo.insert(session, customer)
         public = to_public(customer)
         audit.append(session, ts=now, actor=ctx.actor, action="customer.create", entity_type="customer",
                      entity_id=public["id"], after=public)
-        return Ok(public)
+        return public
 
-    return idempotent(session, ctx, idempotency_key, "customers.add", given, create)
+    return idempotent(session, ctx, idempotency_key, "customers.add", given, create).unwrap()
 
 
-def find_customer(session: Session, ref: str) -> Result[Customer]:
-    """By id (digits) or e-mail address (:mod:`praho_cli.services.customer_ref`)."""
+@returns_result
+def find_customer(session: Session, ref: str) -> Customer:
+    """By id (digits) or e-mail address (:mod:`praho_cli.services.billing.customer_ref`)."""
     key = customer_ref.parse(ref)
     customer = repo.get_by_id(session, key.id) if key.id is not None else repo.get_by_email(session, key.email or "")
     if customer is None:
-        return customer_ref.not_found(key)
-    return Ok(customer)
+        raise customer_ref.not_found(key)
+    return customer
 
 
-def show_customer(session: Session, ref: str) -> Result[dict[str, Any]]:
-    return find_customer(session, ref).map(to_public)
+@returns_result
+def show_customer(session: Session, ref: str) -> dict[str, Any]:
+    return to_public(find_customer(session, ref).unwrap())
 
 
-def list_customers(session: Session, flt: CustomerFilter) -> Result[Iterator[dict[str, Any]]]:
+@returns_result
+def list_customers(session: Session, flt: CustomerFilter) -> Iterator[dict[str, Any]]:
     if flt.kind and flt.kind not in ("company", "individual"):
-        return err(ErrorCode.INVALID, f"kind: must be company or individual, not {flt.kind!r}")
+        raise fail(ErrorCode.INVALID, f"kind: must be company or individual, not {flt.kind!r}")
     rows = repo.iter_customers(
         session,
         name_contains=flt.name,
@@ -274,52 +274,45 @@ def list_customers(session: Session, flt: CustomerFilter) -> Result[Iterator[dic
         country=flt.country.upper() if flt.country else None,
         kind=flt.kind,
     )
-    return Ok(to_public(c) for c in rows)
+    return (to_public(c) for c in rows)
 
 
+@returns_result
 def update_customer(
     session: Session,
     ctx: ServiceContext,
     ref: str,
     data: CustomerInput,
     expected_version: int | None = None,
-) -> Result[dict[str, Any]]:
+) -> dict[str, Any]:
     given = data.given()
     if not given:
-        return err(ErrorCode.INVALID, "nothing to update: give at least one field option")
-    found = find_customer(session, ref)
-    if isinstance(found, Err):
-        return found
-    customer = found.value
+        raise fail(ErrorCode.INVALID, "nothing to update: give at least one field option")
+    customer = find_customer(session, ref).unwrap()
     if expected_version is not None and customer.version != expected_version:
-        return err(ErrorCode.CONFLICT, f"customer {customer.id} is at version {customer.version}, not "
+        raise fail(ErrorCode.CONFLICT, f"customer {customer.id} is at version {customer.version}, not "
                    f"{expected_version}: it was changed by someone else; show it again and retry")
-    normalized = _normalize(given, ctx.default_currency)
-    if isinstance(normalized, Err):
-        return normalized
-    changes = dict(normalized.value)
+    changes = _normalize(given, ctx.default_currency)
     cui_payer = changes.pop("vat_payer_from_cui", None)
     before = to_public(customer)
     merged = {**before, **changes}
-    problem = _cross_check(merged)
-    if problem:
-        return problem
+    _cross_check(merged)
     if "email" in changes and changes["email"] != customer.email:
         other = repo.get_by_email(session, changes["email"])
         if other is not None:
-            return err(ErrorCode.CONFLICT, f"a customer with e-mail {changes['email']} already exists", field="email")
+            raise fail(ErrorCode.CONFLICT, f"a customer with e-mail {changes['email']} already exists", field="email")
     if cui_payer is not None or "vat_number" in changes:
         from_cui = cui_payer if cui_payer is not None else (customer.vat_payer and not customer.vat_number)
         changes["vat_payer"] = bool(from_cui) or bool(merged.get("vat_number"))
     changes = {k: v for k, v in changes.items() if before.get(k) != v}
     if not changes:
-        return Ok(before)
+        return before
     now = ctx.now()
     updated = repo.update_if_version(session, customer.id or 0, customer.version, {**changes, "updated_at": now})
     if updated is None:
-        return err(ErrorCode.CONFLICT, f"customer {customer.id} was changed by someone else meanwhile; retry")
+        raise fail(ErrorCode.CONFLICT, f"customer {customer.id} was changed by someone else meanwhile; retry")
     after = to_public(updated)
     audit.append(session, ts=now, actor=ctx.actor, action="customer.update", entity_type="customer",
                  entity_id=after["id"], before=before, after=after)
-    return Ok(after)
+    return after
 
