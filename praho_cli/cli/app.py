@@ -103,6 +103,7 @@ NOUNS: list[tuple[str, str]] = [
     ("credit-notes", "credit_notes"),
     ("payments", "payments"),
     ("refunds", "refunds"),
+    ("efactura", "efactura"),
     ("drift", "drift"),
     ("cron", "cron"),
     ("audit", "audit"),

@@ -56,6 +56,24 @@ def _seller_vat_id(value: Any) -> object:
     return value
 
 
+def _seller_county(value: Any) -> object:
+    from praho_cli.billing.ro_address import normalize_county
+
+    if str(value).strip() and normalize_county(str(value)) != str(value).strip():
+        raise ValueError(f"{value!r} is not an ISO 3166-2:RO county code as written on e-Factura (e.g. RO-CJ, "
+                         "RO-B for Bucharest)")
+    return value
+
+
+def _seller_iban(value: Any) -> object:
+    from praho_cli.billing.bank import iban_problem
+
+    problem = iban_problem(str(value))
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def _amount_bound(value: Any) -> object:
     if not 1 <= int(value) <= MAX_AMOUNT_BOUND:
         raise ValueError(f"must be between 1 and {MAX_AMOUNT_BOUND} (units of the document's currency)")
@@ -98,10 +116,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seller.oss_registered", bool, True, "Registered for the EU One-Stop Shop: EU consumers are charged "
             "their own country's VAT. false (below the 10,000 EUR threshold): they are charged the seller's rate."),
     Setting("seller.reg_com", str, "", "Trade register number (Reg. Com.).", example="J40/372/2002"),
-    Setting("seller.address", str, "", "Registered address; required to issue any document.",
-            example="Str. Exemplu 1, București"),
-    Setting("seller.iban", str, "", "Bank account printed on invoices."),
+    Setting("seller.address", str, "", "Registered address; required to issue any document. On e-Factura it is "
+            "the street line (BT-35), beside seller.city, seller.postal_code and seller.county.",
+            example="Str. Exemplu 1"),
+    Setting("seller.city", str, "", "City of the registered address; for Bucharest the sector, SECTOR1 to "
+            "SECTOR6. Required by e-Factura.", example="Cluj-Napoca"),
+    Setting("seller.postal_code", str, "", "Postal code of the registered address.", example="400001"),
+    Setting("seller.county", str, "", "County of the registered address as ISO 3166-2:RO (RO-B for Bucharest); "
+            "required by e-Factura for a Romanian seller.", example="RO-CJ", set_check=_seller_county),
+    Setting("seller.iban", str, "", "Bank account printed on invoices and sent as the payment account on "
+            "e-Factura; checked (schwifty) by `config set` and before an export.", example="RO49AAAA1B31007593840000",
+            set_check=_seller_iban),
     Setting("seller.bank", str, "", "Bank name printed on invoices."),
+    Setting("seller.share_capital", str, "", "Share capital (capital social) when the seller mentions it, e.g. "
+            "'200 RON'; empty: not mentioned."),
+    Setting("seller.vat_on_collection", bool, False, "The seller applies cash-accounting VAT (TVA la încasare): "
+            "documents carry the mention and e-Factura the VAT point code 432."),
     Setting("seller.email", str, "", "Billing contact e-mail."),
     # --- billing --------------------------------------------------------------------------------
     Setting("billing.default_currency", str, "RON", "Currency of new customers and invoices."),
@@ -117,6 +147,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("billing.invoice_series", str, "INV", "Series code used for new invoices."),
     Setting("billing.proforma_series", str, "PRO", "Series code used for new proformas."),
     Setting("billing.credit_note_series", str, "CN", "Series code used for credit notes."),
+    # --- e-Factura ------------------------------------------------------------------------------
+    Setting("efactura.rules_dir", str, "", "Directory of ANAF's validation artefacts (the unpacked "
+            "ro16931-ubl zip, holding preprocessed/ and cius-ro/). Set, `praho efactura validate` also runs ANAF's "
+            "schematron, which needs the extra praho[efactura] (saxonche). Empty: the XSD and praho's CIUS-RO "
+            "checks only.", example="/opt/anaf/ro16931-ubl-1.0.9"),
     # --- refunds --------------------------------------------------------------------------------
     Setting("refunds.command", str, "", "Executable that moves a refund's money (refund JSON on stdin, "
             "PRAHO_IDEMPOTENCY_KEY in its environment). Empty: refunds are recorded as settled outside praho."),

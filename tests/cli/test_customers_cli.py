@@ -16,7 +16,8 @@ def test_add_prints_the_record_as_exact_json_and_a_message_on_stderr(cli):
     assert r.exit_code == 0, r.stderr
     assert r.json() == {
         "id": "1", "kind": "company", "name": "Acme SRL", "email": "billing@acme.ro", "country": "RO",
-        "address": None, "city": "București", "postal_code": None, "currency": "RON", "cui": "18547290",
+        "address": None, "city": "București", "postal_code": None, "county": None, "currency": "RON",
+        "cui": "18547290",
         "vat_payer": True, "reg_com": "J40/372/2002", "cnp": None, "vat_number": None,
         "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1,
     }

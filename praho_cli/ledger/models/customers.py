@@ -20,6 +20,7 @@ class Customer(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=500)
     city: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
+    county: str | None = Field(default=None, max_length=100)  # ISO 3166-2:RO (RO-CJ) for a Romanian address
     currency: str = Field(max_length=3)
     cui: str | None = Field(default=None, max_length=20, index=True)  # digits only, no RO prefix
     vat_payer: bool = Field(default=False)  # the CUI was given with RO: registered for VAT

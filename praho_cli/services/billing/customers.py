@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from praho_cli.billing import ro_address
 from praho_cli.billing.regime import EU_COUNTRIES
 from praho_cli.ledger import audit
 from praho_cli.ledger import customers as repo
@@ -35,6 +36,8 @@ CUSTOMER = RecordType(
         Field("address", "string|null", "Street address.", table=False),
         Field("city", "string|null", "City.", table=False),
         Field("postal_code", "string|null", "Postal code.", table=False),
+        Field("county", "string|null", "County: ISO 3166-2:RO code (RO-CJ; RO-B for Bucharest, whose city is "
+              "SECTOR1…SECTOR6) for a Romanian address.", table=False),
         Field("currency", "string", "ISO 4217 billing currency."),
         Field("cui", "string|null", "Romanian CUI/CIF, digits only."),
         Field("vat_payer", "boolean", "Registered for VAT (the CUI was given with RO, or an EU VAT number).",
@@ -62,6 +65,7 @@ class CustomerInput:
     address: str | None = None
     city: str | None = None
     postal_code: str | None = None
+    county: str | None = None
     currency: str | None = None
     cui: str | None = None
     reg_com: str | None = None
@@ -78,6 +82,7 @@ class CustomerFilter:
     email: str | None = None
     country: str | None = None
     kind: str | None = None
+    missing: str | None = None  # "efactura": only customers lacking what an e-Factura needs
 
 
 def to_public(customer: Customer) -> dict[str, Any]:
@@ -90,6 +95,7 @@ def to_public(customer: Customer) -> dict[str, Any]:
         "address": customer.address,
         "city": customer.city,
         "postal_code": customer.postal_code,
+        "county": customer.county,
         "currency": customer.currency,
         "cui": customer.cui,
         "vat_payer": customer.vat_payer,
@@ -150,8 +156,13 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> dict[str, Any
             if value not in CURRENCY_EXPONENTS:
                 raise fail(ErrorCode.INVALID, f"currency: {raw!r} is not an ISO 4217 code", field="currency")
             out["currency"] = value
-        elif key in ("address", "city", "postal_code"):
+        elif key in ("address", "postal_code"):
             out[key] = _blank_to_none(value)
+        elif key == "city":
+            value = _blank_to_none(value)
+            out["city"] = ro_address.normalize_sector(value) or value if value else None
+        elif key == "county":
+            out["county"] = _blank_to_none(value)
         elif key == "cui":
             value = _blank_to_none(value)
             if value is None:
@@ -204,7 +215,7 @@ def _normalize(given: Mapping[str, Any], default_currency: str) -> dict[str, Any
     return out
 
 
-def _cross_check(row: Mapping[str, Any]) -> None:
+def _cross_check(row: dict[str, Any]) -> None:
     if row.get("kind") == "individual" and row.get("cui"):
         raise fail(ErrorCode.INVALID, "cui: an individual has a CNP, not a CUI (use --kind company)", field="cui")
     if row.get("kind") == "company" and row.get("cnp"):
@@ -212,6 +223,12 @@ def _cross_check(row: Mapping[str, Any]) -> None:
     if row.get("country") != "RO" and (row.get("cui") or row.get("cnp") or row.get("reg_com")):
         raise fail(ErrorCode.INVALID, "cui/cnp/reg_com are Romanian identifiers; the customer's country is "
                    f"{row.get('country')}", field="country")
+    county = row.get("county")
+    if county is not None and row.get("country") == "RO":
+        row["county"] = ro_address.normalize_county(county) or county
+        problem = ro_address.county_problem(row["county"], row.get("city"))
+        if problem:
+            raise fail(ErrorCode.INVALID, f"county: {problem}", field="county")
     vat = row.get("vat_number")
     if vat:
         vat_country = "GR" if vat[:2] == "EL" else vat[:2]
@@ -267,12 +284,15 @@ def show_customer(session: Session, ref: str) -> dict[str, Any]:
 def list_customers(session: Session, flt: CustomerFilter) -> Iterator[dict[str, Any]]:
     if flt.kind and flt.kind not in ("company", "individual"):
         raise fail(ErrorCode.INVALID, f"kind: must be company or individual, not {flt.kind!r}")
+    if flt.missing is not None and flt.missing != "efactura":
+        raise fail(ErrorCode.INVALID, f"missing: the only check is efactura, not {flt.missing!r}", field="missing")
     rows = repo.iter_customers(
         session,
         name_contains=flt.name,
         email=flt.email.lower() if flt.email else None,
         country=flt.country.upper() if flt.country else None,
         kind=flt.kind,
+        missing_efactura=flt.missing == "efactura",
     )
     return (to_public(c) for c in rows)
 
@@ -297,6 +317,8 @@ def update_customer(
     before = to_public(customer)
     merged = {**before, **changes}
     _cross_check(merged)
+    if "county" in changes:
+        changes["county"] = merged["county"]
     if "email" in changes and changes["email"] != customer.email:
         other = repo.get_by_email(session, changes["email"])
         if other is not None:
