@@ -86,7 +86,8 @@ def anaf_fatal(path: Path) -> list[str]:
 
     root = xml_input.parse(path.read_bytes(), path.name)
     assert xml_input.xsd_errors(root) == []
-    return [f"{f.rule}: {f.text}" for f in schematron.run(path.read_bytes(), RULES)]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "praho-tests" / "schematron"
+    return [f"{f.rule}: {f.text}" for f in schematron.run(path.read_bytes(), RULES, cache)]
 
 
 @pytest.fixture
@@ -288,3 +289,40 @@ def test_hostile_input_is_exit_2(billing, tmp_path, name):
     r = billing("efactura", "validate", str(path))
     assert r.exit_code == 2, r.stderr
     assert r.stderr.startswith(f"error: {path}: ") and r.stderr.count("\n") == 1
+
+
+def test_schematron_is_compiled_once_into_the_users_cache(billing, oracle, tmp_path):
+    ref = issue(billing, "billing@acme.ro", "Hosting|1|10")
+    path = export(billing, ref, tmp_path)
+    env = {"PRAHO_EFACTURA_RULES_DIR": str(RULES)}
+    assert billing("efactura", "validate", str(path), env=env).exit_code == 0
+    cached = sorted((billing.home / ".cache" / "praho" / "schematron").iterdir())
+    assert [p.name.split("-")[0] for p in cached] == ["cius", "en16931"]
+    stamps = [p.stat().st_mtime_ns for p in cached]
+    r = billing("efactura", "validate", str(path), env=env)
+    assert (r.exit_code, r.stderr) == (0, f"✓ {path}: valid Invoice {ref}\n")
+    assert [p.stat().st_mtime_ns for p in cached] == stamps
+
+
+def test_re_export_after_a_rate_change_is_the_same_document(billing, tmp_path):
+    ref = issue(billing, "billing@acme.ro", "Hosting|1|100")
+    first = billing("efactura", "export", ref).stdout
+    assert billing("tax", "set", "RO", "standard", "25", "--from", "2026-01-01").exit_code == 0
+    assert billing("efactura", "export", ref).stdout == first
+    assert "<cbc:Percent>21</cbc:Percent>" in first
+
+
+def test_export_does_not_overwrite_without_force(billing, tmp_path):
+    ref = issue(billing, "billing@acme.ro", "Hosting|1|10")
+    path = export(billing, ref, tmp_path)
+    r = billing("efactura", "export", ref, "--out", str(path))
+    assert r.exit_code != 0 and "--force" in r.stderr
+    assert billing("efactura", "export", ref, "--out", str(path), "--force").exit_code == 0
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_validate_reads_stdin(billing, tmp_path):
+    ref = issue(billing, "billing@acme.ro", "Hosting|1|10")
+    xml = billing("efactura", "export", ref).stdout
+    r = billing("efactura", "validate", "-", stdin=xml, env={"PRAHO_EFACTURA_RULES_DIR": ""})
+    assert (r.exit_code, r.stderr) == (0, f"✓ -: valid Invoice {ref}\n")

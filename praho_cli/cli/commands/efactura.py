@@ -56,6 +56,7 @@ def validate(
     """
     from praho_cli.result import ErrorCode, PrahoFailure
     from praho_cli.services.billing import efactura
+    from praho_cli.services.billing.efactura import schematron
 
     app_ = o.app_of(ctx)
     out = app_.renderer(efactura.VALIDATION, output, fields, json)
@@ -65,7 +66,8 @@ def validate(
     else:
         data = _read(file)
     rules_dir = str(app_.settings.get("efactura.rules_dir") or "") or None
-    report = efactura.validate_document(data, file, rules_dir).unwrap()
+    cache = schematron.cache_dir(app_.env.environ)
+    report = efactura.validate_document(data, file, rules_dir, cache).unwrap()
     out.one(report)
     if not report["valid"]:
         first = (report["xsd"] + report["cius_ro"] + (report["schematron"] or []))[0]

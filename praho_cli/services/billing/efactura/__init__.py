@@ -59,14 +59,16 @@ def export_document(session: Session, ctx: ServiceContext, ref: str) -> dict[str
 
 
 @returns_result
-def validate_document(data: bytes, name: str, rules_dir: str | None = None) -> dict[str, Any]:
-    """Check a UBL file; a file that is not a safe UBL 2.1 document at all is INVALID (exit 2)."""
+def validate_document(data: bytes, name: str, rules_dir: str | None = None,
+                      cache: Path | None = None) -> dict[str, Any]:
+    """Check a UBL file; a file that is not a safe UBL 2.1 document at all is INVALID (exit 2).
+    ``cache``: where ANAF's compiled rules are kept (:func:`schematron.cache_dir`)."""
     root = xml_input.parse(data, name)
     xsd = xml_input.xsd_errors(root)
     cius = rules.check(root) if not xsd else []
     found: list[str] | None = None
     if rules_dir and not xsd:
-        findings = schematron.run(data, Path(rules_dir).expanduser())
+        findings = schematron.run(data, Path(rules_dir).expanduser(), cache or schematron.cache_dir({}))
         found = [f"[{f.rule}] {f.text}" for f in findings]
     number = root.findtext(f"{{{rules.CBC}}}ID")
     errors = len(xsd) + len(cius) + len(found or [])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,8 @@ class Finding:
     text: str
 
 
-def cache_dir(environ: os._Environ[str] | dict[str, str] = os.environ) -> Path:
+def cache_dir(environ: Mapping[str, str]) -> Path:
+    """$XDG_CACHE_HOME/praho/schematron (default ~/.cache/praho/schematron)."""
     base = environ.get("XDG_CACHE_HOME") or str(Path(environ.get("HOME", str(Path.home()))) / ".cache")
     return Path(base) / "praho" / "schematron"
 
@@ -76,13 +78,12 @@ def _compile(source: bytes, base_url: str) -> bytes:
     return bytes(etree.tostring(doc, xml_declaration=True, encoding="UTF-8"))
 
 
-def compiled_rule_sets(rules_dir: Path, cache: Path | None = None) -> list[Path]:
+def compiled_rule_sets(rules_dir: Path, cache: Path) -> list[Path]:
     """The compiled XSLT of ANAF's two rule sets (compiled once, then read from the cache)."""
     for needed in (EN_RULES, RO_RULES, RO_WRAPPER_OF):
         if not (rules_dir / needed).is_file():
             raise fail(ErrorCode.CONFIG, f"efactura.rules_dir: {rules_dir} has no {needed} (point it at ANAF's "
                        "validation artefacts, e.g. the unpacked ro16931-ubl-1.0.9.zip)", setting="efactura.rules_dir")
-    cache = cache or cache_dir()
     sources = {
         "en16931": ((rules_dir / EN_RULES).read_bytes(), str(rules_dir / EN_RULES)),
         "cius-ro": (_ro_schema_text(rules_dir), str(rules_dir / RO_RULES)),
@@ -101,7 +102,7 @@ def compiled_rule_sets(rules_dir: Path, cache: Path | None = None) -> list[Path]
     return out
 
 
-def run(document: bytes, rules_dir: Path, cache: Path | None = None) -> list[Finding]:
+def run(document: bytes, rules_dir: Path, cache: Path) -> list[Finding]:
     """Every fatal finding of ANAF's rules on ``document`` (already parsed safely and XSD-valid)."""
     try:
         from saxonche import PySaxonProcessor
