@@ -47,6 +47,10 @@ ANNA_FR = ["customers", "add", "--name", "Anna Martin", "--email", "anna@example
            "--kind", "individual", "--currency", "EUR", "--address", "1 rue de la Paix", "--city", "Paris"]
 ION_B = ["customers", "add", "--name", "Ion Popescu", "--email", "ion@example.ro", "--kind", "individual",
          "--cnp", "1800101221144", "--address", "Bd. Unirii 1", "--city", "Sector 3", "--county", "RO-B"]
+MICA = ["customers", "add", "--name", "Mica SRL", "--email", "mica@example.ro", "--cui", "18547290",
+        "--address", "Str. Mica 2", "--city", "Iasi", "--county", "IS"]
+MARIA = ["customers", "add", "--name", "Maria Ionescu", "--email", "maria@example.ro", "--kind", "individual",
+         "--address", "Str. Lunga 3", "--city", "Brasov", "--county", "RO-BV"]
 JOE_US = ["customers", "add", "--name", "Joe Inc", "--email", "joe@example.com", "--country", "US",
           "--currency", "USD", "--address", "1 Main St", "--city", "Springfield"]
 
@@ -54,7 +58,7 @@ JOE_US = ["customers", "add", "--name", "Joe Inc", "--email", "joe@example.com",
 @pytest.fixture
 def billing(cli):
     cli.extra_env.update(SELLER)
-    for add in (ACME, BETA_DE, ANNA_FR, ION_B, JOE_US):
+    for add in (ACME, BETA_DE, ANNA_FR, ION_B, JOE_US, MICA, MARIA):
         r = cli(*add)
         assert r.exit_code == 0, r.stderr
     for cur in ("EUR", "USD"):
@@ -108,6 +112,8 @@ def every_document(cli) -> dict[str, str]:
         "oss_consumer": issue(cli, "anna@example.fr", "Hosting|1|10.00"),
         "individual_cnp_bucharest": issue(cli, "ion@example.ro", "Hosting|1|30.00"),
         "out_of_scope": issue(cli, "joe@example.com", "Hosting|2|15.00"),
+        "ro_company_not_vat_payer": issue(cli, "mica@example.ro", "Hosting|1|15.00"),
+        "individual_without_cnp": issue(cli, "maria@example.ro", "Hosting|1|15.00"),
         "mixed_rate": issue(cli, "billing@acme.ro", "Hosting|1|100", "Book|3|33,30|reduced", "Free|1|5|zero",
                             "Course|1|50|exempt", "E-book|1|12.5|reduced2"),
         "two_hundred_lines": issue(cli, "billing@acme.ro", *[f"Domain {n}.ro|1|{n}.99" for n in range(200)]),
@@ -170,6 +176,9 @@ def test_export_shapes(billing, tmp_path):
     assert anna.findtext("cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
                          namespaces=ns) == "0000000000000"
     assert anna.xpath("//cac:TaxSubtotal/cac:TaxCategory/cbc:Percent/text()", namespaces=ns) == ["20"]
+    maria = xml("individual_without_cnp")
+    assert maria.findtext("cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
+                          namespaces=ns) == "0000000000000"
     cn = xml("cancelled_credit_note")
     assert etree.QName(cn).localname == "CreditNote"
     assert cn.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID",
@@ -200,8 +209,8 @@ def test_export_refusals(billing, tmp_path):
     assert billing("customers", "add", "--name", "No Address SRL", "--email", "na@x.ro").exit_code == 0
     ref = issue(billing, "na@x.ro", "Hosting|1|10")
     r = billing("efactura", "export", ref)
-    assert (r.exit_code, r.stderr) == (2, "error: customer 6 (No Address SRL) has no valid address: e-Factura requires "
-                                          "it of the buyer; set it with `praho customers update 6 --address ...`\n")
+    assert (r.exit_code, r.stderr) == (2, "error: customer 8 (No Address SRL) has no valid address: e-Factura requires "
+                                          "it of the buyer; set it with `praho customers update 8 --address ...`\n")
     ok = issue(billing, "billing@acme.ro", "Hosting|1|10")
     r = billing("efactura", "export", ok, env={"PRAHO_SELLER_COUNTY": ""})
     assert (r.exit_code, r.stderr) == (2, "error: seller.county is not set: e-Factura requires it of the seller; set it "
@@ -326,3 +335,25 @@ def test_validate_reads_stdin(billing, tmp_path):
     xml = billing("efactura", "export", ref).stdout
     r = billing("efactura", "validate", "-", stdin=xml, env={"PRAHO_EFACTURA_RULES_DIR": ""})
     assert (r.exit_code, r.stderr) == (0, f"✓ -: valid Invoice {ref}\n")
+
+
+SELLER_VARIANTS = {
+    "bucharest_seller": {"PRAHO_SELLER_COUNTY": "RO-B", "PRAHO_SELLER_CITY": "Sector 1"},
+    "vat_on_collection": {"PRAHO_SELLER_VAT_ON_COLLECTION": "true"},
+    "not_registered": {"PRAHO_SELLER_VAT_PAYER": "false", "PRAHO_SELLER_VAT_ID": "18547290"},
+    "no_iban_no_reg_com": {"PRAHO_SELLER_IBAN": "", "PRAHO_SELLER_REG_COM": "", "PRAHO_SELLER_SHARE_CAPITAL": ""},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(SELLER_VARIANTS))
+def test_seller_variants_pass_anaf(billing, oracle, tmp_path, variant):
+    billing.extra_env.update(SELLER_VARIANTS[variant])
+    refs = [issue(billing, "billing@acme.ro", "Hosting|1|100", "Book|1|10|reduced"),
+            issue(billing, "b@beta.de", "Hosting|1|10"),
+            issue(billing, "joe@example.com", "Hosting|1|10"),
+            issue(billing, "ion@example.ro", "Hosting|1|10")]
+    r = billing("invoices", "cancel", refs[0], "--reason", "Wrong", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    refs.append(r.json()["number"])
+    failures = {ref: fatal for ref in refs if (fatal := anaf_fatal(export(billing, ref, tmp_path)))}
+    assert failures == {}

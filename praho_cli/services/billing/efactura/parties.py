@@ -87,7 +87,8 @@ def seller(snapshot: Mapping[str, Any], setting: Callable[[str], Any], charges_n
         name=value("name") or "", country=country, street=street or "", city=city or "",
         postal_code=value("postal_code"), county=county,
         vat_id=vat_id if shown_vat else None,
-        legal_id=value("reg_com"),
+        # BR-CO-26: without a VAT id shown the seller needs a legal registration id (BT-30): the CUI.
+        legal_id=value("reg_com") or (None if shown_vat else vat_id),
         tax_registration=None if shown_vat else vat_id,
         legal_info=f"Capital social: {capital}" if capital else None,
         email=value("email"),
