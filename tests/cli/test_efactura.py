@@ -357,3 +357,38 @@ def test_seller_variants_pass_anaf(billing, oracle, tmp_path, variant):
     refs.append(r.json()["number"])
     failures = {ref: fatal for ref in refs if (fatal := anaf_fatal(export(billing, ref, tmp_path)))}
     assert failures == {}
+
+
+def test_validate_refuses_a_missing_file_and_a_wrong_rules_dir(billing, tmp_path):
+    r = billing("efactura", "validate", str(tmp_path / "nope.xml"))
+    assert (r.exit_code, r.stderr) == (2, f"error: file: cannot read {tmp_path / 'nope.xml'}: No such file or "
+                                          "directory\n")
+    ref = issue(billing, "billing@acme.ro", "Hosting|1|10")
+    path = export(billing, ref, tmp_path)
+    r = billing("efactura", "validate", str(path), env={"PRAHO_EFACTURA_RULES_DIR": str(tmp_path)})
+    assert (r.exit_code, r.stderr) == (78, f"error: efactura.rules_dir: {tmp_path} has no "
+                                           "preprocessed/EN16931-UBL-validation-preprocessed.sch (point it at ANAF's "
+                                           "validation artefacts, e.g. the unpacked ro16931-ubl-1.0.9.zip)\n")
+
+
+def test_a_broken_export_is_caught_by_praho_checks_with_rule_ids(billing, tmp_path):
+    ref = issue(billing, "ion@example.ro", "Hosting|1|10")
+    path = export(billing, ref, tmp_path)
+    path.write_text(path.read_text().replace("SECTOR3", "Bucuresti"))
+    r = billing("efactura", "validate", str(path), "-o", "json")
+    assert r.exit_code == 7
+    assert r.json()["cius_ro"] == ["[BR-RO-101] the buyer is in Bucharest (RO-B): its city must be SECTOR1 to "
+                                   "SECTOR6, not 'Bucuresti'"]
+    assert r.stderr == (f"error: {path}: 1 problem(s), the first: [BR-RO-101] the buyer is in Bucharest (RO-B): its "
+                        "city must be SECTOR1 to SECTOR6, not 'Bucuresti'\n")
+
+
+def test_praho_checks_agree_with_anaf_on_a_broken_address(billing, oracle, tmp_path):
+    ref = issue(billing, "ion@example.ro", "Hosting|1|10")
+    path = export(billing, ref, tmp_path)
+    path.write_text(path.read_text().replace("SECTOR3", "Bucuresti").replace("RO-CJ", "CJ"))
+    r = billing("efactura", "validate", str(path), "-o", "json", env={"PRAHO_EFACTURA_RULES_DIR": str(RULES)})
+    assert r.exit_code == 7
+    ids = {line.split("]")[0][1:] for line in r.json()["cius_ro"]}
+    assert ids == {"BR-RO-101", "BR-RO-110"}
+    assert ids <= {line.split("]")[0][1:] for line in r.json()["schematron"]}
