@@ -116,6 +116,7 @@ def every_document(cli) -> dict[str, str]:
         "individual_without_cnp": issue(cli, "maria@example.ro", "Hosting|1|15.00"),
         "mixed_rate": issue(cli, "billing@acme.ro", "Hosting|1|100", "Book|3|33,30|reduced", "Free|1|5|zero",
                             "Course|1|50|exempt", "E-book|1|12.5|reduced2"),
+        "tax_point_before_issue": issue(cli, "billing@acme.ro", "Hosting|1|10", extra=("--tax-point", "2026-11-20")),
         "two_hundred_lines": issue(cli, "billing@acme.ro", *[f"Domain {n}.ro|1|{n}.99" for n in range(200)]),
     }
     refunded = issue(cli, "billing@acme.ro", "Hosting|2|100")
@@ -125,7 +126,7 @@ def every_document(cli) -> dict[str, str]:
     docs["refunded_invoice"] = refunded
     docs["partial_refund_credit_note"] = r.json()["credit_note"]["number"] if isinstance(
         r.json().get("credit_note"), dict) else r.json()["credit_note_number"]
-    cancelled = issue(cli, "b@beta.de", "Hosting|1|99")
+    cancelled = issue(cli, "b@beta.de", "Hosting|1|99", extra=("--tax-point", "2026-11-20"))
     r = cli("invoices", "cancel", cancelled, "--reason", "Wrong customer", "--yes", "-o", "json")
     assert r.exit_code == 0, r.stderr
     docs["cancelled_invoice"] = cancelled
@@ -184,6 +185,9 @@ def test_export_shapes(billing, tmp_path):
     assert cn.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID",
                        namespaces=ns) == docs["cancelled_invoice"]
     assert cn.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ns) == "99.00"
+    assert cn.findtext("cbc:TaxPointDate", namespaces=ns) == "2026-11-20"
+    assert xml("tax_point_before_issue").findtext("cbc:TaxPointDate", namespaces=ns) == "2026-11-20"
+    assert xml("ron_domestic").findtext("cbc:TaxPointDate", namespaces=ns) is None
     mixed = xml("mixed_rate")
     assert sorted(mixed.xpath("//cac:TaxSubtotal/cac:TaxCategory/cbc:ID/text()", namespaces=ns)) == [
         "E", "S", "S", "Z"]
