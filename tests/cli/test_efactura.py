@@ -396,3 +396,12 @@ def test_praho_checks_agree_with_anaf_on_a_broken_address(billing, oracle, tmp_p
     ids = {line.split("]")[0][1:] for line in r.json()["cius_ro"]}
     assert ids == {"BR-RO-101", "BR-RO-110"}
     assert ids <= {line.split("]")[0][1:] for line in r.json()["schematron"]}
+
+
+def test_an_oversized_file_is_refused_without_reading_it_all(billing, tmp_path):
+    path = tmp_path / "huge.xml"
+    with path.open("wb") as handle:
+        handle.truncate(200 * 1024 * 1024)  # sparse: 200 MB of zeros
+    r = billing("efactura", "validate", str(path))
+    assert (r.exit_code, r.stderr) == (2, f"error: {path}: more than {50 * 1024 * 1024} bytes, too large for an "
+                                          "invoice\n")

@@ -56,15 +56,17 @@ def validate(
     """
     from praho_cli.result import ErrorCode, PrahoFailure
     from praho_cli.services.billing import efactura
-    from praho_cli.services.billing.efactura import schematron
+    from praho_cli.services.billing.efactura import schematron, xml_input
 
     app_ = o.app_of(ctx)
     out = app_.renderer(efactura.VALIDATION, output, fields, json)
+    # One byte more than a UBL file may hold: an oversized file is refused without reading all of it.
+    limit = xml_input.MAX_BYTES + 1
     if file == "-":
         stdin = app_.env.stdin
-        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8")
+        data = stdin.buffer.read(limit) if hasattr(stdin, "buffer") else stdin.read(limit).encode("utf-8")
     else:
-        data = _read(file)
+        data = _read(file, limit)
     rules_dir = str(app_.settings.get("efactura.rules_dir") or "") or None
     cache = schematron.cache_dir(app_.env.environ)
     report = efactura.validate_document(data, file, rules_dir, cache).unwrap()
@@ -76,11 +78,11 @@ def validate(
     app_.messages.success(f"{file}: valid {report['document']} {report['number']}", event="efactura.valid")
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, limit: int) -> bytes:
     from praho_cli.result import ErrorCode, PrahoFailure
 
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(limit)
     except OSError as exc:
         raise PrahoFailure.of(ErrorCode.INVALID, f"file: cannot read {path}: {exc.strerror}") from None

@@ -33,8 +33,8 @@ def parse(data: bytes, name: str) -> Any:
     from lxml import etree
 
     if len(data) > MAX_BYTES:
-        raise fail(ErrorCode.INVALID, f"{name}: {len(data)} bytes is too large for an invoice "
-                   f"(at most {MAX_BYTES})", field="file")
+        raise fail(ErrorCode.INVALID, f"{name}: more than {MAX_BYTES} bytes, too large for an invoice",
+                   field="file")
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
