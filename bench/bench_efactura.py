@@ -35,9 +35,9 @@ SETTINGS = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.count
             **SELLER}
 ANALYSIS = """The export reads each document, its lines and its customer (three primary-key or indexed
 reads), re-runs billing's totals over the stored lines to prove them, and serialises the tree with
-lxml; it holds one document at a time, so memory stays flat. Validation as a process is dominated by
-the interpreter's start-up and loading the UBL 2.1 XSD; ANAF's schematron adds Saxon's start-up and
-the two compiled rule sets (compiled once, then read from the user's cache)."""
+lxml; it holds one document at a time, so memory stays flat. Validation as a process includes the
+interpreter's start-up and loading the UBL 2.1 XSD; ANAF's schematron adds Saxon's start-up and running
+the two rule sets, compiled once and then read from the user's cache."""
 
 
 def seed(url: str, count: int) -> list[str]:
