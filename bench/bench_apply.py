@@ -25,9 +25,9 @@ def main() -> None:
     from praho_cli.ledger.engine import open_database, sqlite_url_for
     from praho_cli.ledger.schema import upgrade
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import manifest, servers
     from praho_cli.services.billing import customers
     from praho_cli.services.context import ServiceContext
+    from praho_cli.services.hosting import checks, connections, manifest, servers
     from praho_cli.virtualmin.simulator import Fault, serve_many
 
     defaults = {s.key: s.default for s in schema.SETTINGS}
@@ -45,12 +45,12 @@ def main() -> None:
             for sim in fleet:
                 run_in_transaction(db, lambda s, sim=sim: servers.add_server(s, ctx, sim.name, servers.ServerInput(
                     url=sim.url, max_domains=per_server))).unwrap()
-            clients = servers.client_provider(ctx.setting, lambda _k: password)
-            servers.check_servers(db, ctx, clients, [], True).unwrap()
+            clients = connections.client_provider(ctx.setting, lambda _k: password)
+            checks.check_servers(db, ctx, clients, [], True).unwrap()
             entries = [manifest.Entry(f"site{i:04d}.ro", "bench@bench.ro", None, None, "active", None, None)
                        for i in range(args.accounts)]
             started = time.perf_counter()
-            results = manifest.apply(db, ctx, clients, entries, args.servers)
+            results = manifest.apply(db, ctx, clients, entries, args.servers).unwrap()
             wall = time.perf_counter() - started
         db.engine.dispose()
     failed = [r for r in results if r["outcome"] != "done"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from praho_cli.ledger import versioned
@@ -70,3 +71,27 @@ def iter_jobs(session: Session, *, status: str | None = None, domain: str | None
 def delete_account(session: Session, account: HostingAccount) -> None:
     session.delete(account)
     session.flush()
+
+
+def detach_jobs(session: Session, account_id: int) -> None:
+    """Keep an account's provisioning jobs (their history) when the account row is deleted."""
+    session.execute(update(ProvisioningJob).where(col(ProvisioningJob.account_id) == account_id)
+                    .values(account_id=None).execution_options(synchronize_session=False))
+
+
+def set_job_progress(session: Session, job_id: int, *, status: str, error: str | None, steps_json: str,
+                     username: str, now: datetime) -> None:
+    """A create's progress, as one plain UPDATE (no re-read: bench/bench_apply.py)."""
+    session.execute(
+        update(ProvisioningJob).where(col(ProvisioningJob.id) == job_id)
+        .values(status=status, error=error, steps_json=steps_json, username=username, updated_at=now,
+                version=ProvisioningJob.version + 1)
+        .execution_options(synchronize_session=False))
+
+
+def set_account_values(session: Session, account_id: int, values: dict[str, Any], now: datetime) -> None:
+    """Columns of an account the running create owns (its claim is ``pending_op``), as one plain UPDATE."""
+    session.execute(
+        update(HostingAccount).where(col(HostingAccount.id) == account_id)
+        .values(**values, updated_at=now, version=HostingAccount.version + 1)
+        .execution_options(synchronize_session=False))

@@ -45,6 +45,28 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def holder_gone(row: RunLock, now: datetime) -> bool:
+    """The one rule for a SQLite lease whose holder is dead: its expiry has passed, or it was taken by
+    a process on this host that no longer exists (killed with SIGKILL, say)."""
+    return row.expires_at <= now or (row.host == socket.gethostname() and not _pid_alive(row.pid))
+
+
+def is_held(db: Database, name: str, *, clock: Callable[[], datetime]) -> bool:
+    """Whether a live run holds ``name``, by the rule :func:`acquire` applies: on PostgreSQL the advisory
+    lock (the server drops it with its holder's connection), on SQLite the lease row (:func:`holder_gone`)."""
+    if db.is_postgres:
+        key = advisory_key(name)
+        with db.engine.connect() as conn:
+            free = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            if free:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+        return not free
+    with db.engine.connect() as conn:
+        row = conn.execute(select(RunLock).where(col(RunLock.name) == name)).first()
+    return row is not None and not holder_gone(RunLock(**row._mapping), clock())
+
+
 @dataclass
 class HeldLock:
     name: str
@@ -117,11 +139,8 @@ def _try_sqlite(db: Database, name: str, holder: str, ttl: int, clock: Callable[
     with db.writer().begin() as conn:
         row = conn.execute(select(RunLock).where(col(RunLock.name) == name)).first()
         current = RunLock(**row._mapping) if row else None
-        if current is not None:
-            expired = current.expires_at <= now
-            dead_here = current.host == socket.gethostname() and not _pid_alive(current.pid)
-            if not (expired or dead_here):
-                return current
+        if current is not None and not holder_gone(current, now):
+            return current
         _write_holder_row(conn, name, holder, now, ttl)
     return None
 

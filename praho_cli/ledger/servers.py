@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from praho_cli.ledger import versioned
-from praho_cli.ledger.models.hosting import HostingAccount, Server
+from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob, Server
 
 
 def get_by_name(session: Session, name: str) -> Server | None:
@@ -90,3 +90,10 @@ def snapshot(server: Server) -> Server:
     """A copy that belongs to no session, safe to use after the unit of work has ended (threads,
     remote calls between transactions)."""
     return Server(**{name: getattr(server, name) for name in Server.model_fields})
+
+
+def delete_jobs_of(session: Session, server_id: int) -> None:
+    """Remove the provisioning jobs recorded against a server being removed."""
+    for job in session.execute(select(ProvisioningJob).where(col(ProvisioningJob.server_id) == server_id)).scalars():
+        session.delete(job)
+    session.flush()

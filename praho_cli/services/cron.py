@@ -218,9 +218,9 @@ TaskOutcome = Result[tuple[dict[str, Any], PrahoError | None]]
 
 
 def _servers_check(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOutcome:
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import checks
 
-    checked = servers.check_servers(db, ctx, hooks.clients, [], True)
+    checked = checks.check_servers(db, ctx, hooks.clients, [], True)
     if isinstance(checked, Err):
         return checked
     failing = [r["server"] for r in checked.value if not r["ok"]]
@@ -232,7 +232,7 @@ def _servers_check(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskO
 
 def _jobs_resume(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOutcome:
     from praho_cli.ledger import accounts as account_repo
-    from praho_cli.services import provisioning
+    from praho_cli.services.hosting import provisioning
 
     cutoff = ctx.now() - STALE_JOB
     with read_session(db) as session:

@@ -42,8 +42,8 @@ def run_demo(
 ) -> Result[list[dict[str, Any]]]:
     from praho_cli.ledger.engine import open_database, sqlite_url_for
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import accounts, provisioning, servers
     from praho_cli.services.billing import customers
+    from praho_cli.services.hosting import checks, connections, lifecycle, provisioning, servers
     from praho_cli.services.ledger_admin import initialize
     from praho_cli.virtualmin.simulator import SimState, serve_many
 
@@ -79,17 +79,17 @@ def run_demo(
                 data = servers.ServerInput(url=fleet[name].url, max_domains=cap, region=region)
                 row = run_in_transaction(db, partial(servers.add_server, ctx=ctx, name=name, data=data)).unwrap()
                 record("add server", row["name"], f"{row['endpoint']}, max {cap} domains")
-            clients = servers.client_provider(setting, lambda _key: password)
-            for row in servers.check_servers(db, ctx, clients, [], True).unwrap():
+            clients = connections.client_provider(setting, lambda _key: password)
+            for row in checks.check_servers(db, ctx, clients, [], True).unwrap():
                 record("health check", row["server"], f"{row['health']} (Virtualmin {row['virtualmin_version']})")
             for domain in ("acme-web.ro", "magazin-acme.ro", "blog.acme-web.com", "cafenea-ţărănească.ro"):
                 req = provisioning.CreateRequest(domain=domain, customer=customer["email"], plan="Gold")
                 created = provisioning.create_account(db, ctx, clients, req).unwrap()
                 record("create account", created["domain_unicode"],
                        f"on {created['server']} as {created['username']} ({created['status']})")
-            suspended = accounts.suspend(db, ctx, clients, "magazin-acme.ro", "unpaid invoice").unwrap()
+            suspended = lifecycle.suspend(db, ctx, clients, "magazin-acme.ro", "unpaid invoice").unwrap()
             record("suspend account", suspended["domain"], f"{suspended['status']}: {suspended['suspend_reason']}")
-            for row in servers.sync_stats(db, ctx, clients, [], True).unwrap():
+            for row in checks.sync_stats(db, ctx, clients, [], True).unwrap():
                 record("sync stats", row["server"], f"{row['remote_domains']} domain(s) in Virtualmin")
             _billing(db, ctx, customer["email"], record)
         record("stop simulator", "vm1, vm2", "stopped")

@@ -546,7 +546,7 @@ def _push_remote(db: Database, clients: ClientProvider, item: _Item, plan: _Plan
         elif plan.op == "plan":
             client.modify_domain(domain, plan=str(plan.value))
         elif plan.op == "create":
-            from praho_cli.services.accounts import generate_password
+            from praho_cli.services.hosting.validation import generate_password
 
             # The old password is not stored anywhere (by design), so the domain gets a fresh random one
             # that nobody sees; the operator sets a known one with `accounts password`.
@@ -570,7 +570,7 @@ def _done_if_conflict(call: Callable[[], Any]) -> None:
 
 
 def _adopt(session: Session, ctx: ServiceContext, item: _Item, plan: _Plan, now: datetime) -> Result[None]:
-    from praho_cli.services.accounts import public_of
+    from praho_cli.services.hosting.accounts import public_of
 
     if plan.op == "adopt_new":
         vm = item.virtualmin or {}

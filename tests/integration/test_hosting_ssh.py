@@ -278,7 +278,7 @@ def _reload_with_new_host_key(daemon: Sshd) -> None:
         path.unlink()
     keygen(daemon.host_key)
     os.kill(daemon.process.pid, signal.SIGHUP)
-    from praho_cli.services.servers import fetch_host_key
+    from praho_cli.services.hosting.host_keys import fetch_host_key
 
     wanted = openssh_fingerprint(daemon.host_key)
     deadline = time.monotonic() + 10

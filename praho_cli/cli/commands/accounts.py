@@ -101,7 +101,7 @@ def create(
     """
     import contextlib
 
-    from praho_cli.services import accounts, provisioning
+    from praho_cli.services.hosting import accounts, provisioning
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
@@ -140,7 +140,7 @@ def list_(
 
     Example: praho accounts list --status suspended -o jsonl
     """
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
@@ -156,7 +156,7 @@ def show(ctx: typer.Context, domain: Domain, output: o.Output = None, json: o.Js
 
     Example: praho accounts show shop.ro --json
     """
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
@@ -166,11 +166,11 @@ def show(ctx: typer.Context, domain: Domain, output: o.Output = None, json: o.Js
 
 def _lifecycle(ctx: typer.Context, verb: str, domain: str, output: Any, json: bool, fields: Any,
                **kwargs: Any) -> None:
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts, lifecycle
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
-    fn = getattr(accounts, verb)
+    fn = getattr(lifecycle, verb)
     row = fn(app_.database(), app_.service_context(), _providers(app_), domain, **kwargs).unwrap()
     out.one(row)
     app_.messages.success(f"{row['domain']}: {row['status']}", event=f"account.{verb}", id=row["id"])
@@ -220,12 +220,12 @@ def delete(ctx: typer.Context, domain: Domain, yes: o.Yes = False, output: o.Out
 
 
 def _protection(ctx: typer.Context, domain: str, on: bool, output: Any, json: bool, fields: Any) -> None:
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts, lifecycle
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
     sctx = app_.service_context()
-    row = app_.transact(lambda s: accounts.set_protected(s, sctx, domain, on))
+    row = app_.transact(lambda s: lifecycle.set_protected(s, sctx, domain, on))
     out.one(row)
     app_.messages.success(f"{row['domain']}: {'protected' if on else 'unprotected'}", event="account.protect")
 
@@ -259,12 +259,12 @@ def password(ctx: typer.Context, domain: Domain, password_file: PasswordFile = N
 
     Example: praho accounts password shop.ro --password-file ./shop.pw
     """
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts, lifecycle
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.ACCOUNT, output, fields, json)
     with _Delivery(app_, password_file, show_password, force, "accounts password") as delivery:
-        row, new_password = accounts.rotate_password(app_.database(), app_.service_context(), _providers(app_),
+        row, new_password = lifecycle.rotate_password(app_.database(), app_.service_context(), _providers(app_),
                                                      domain).unwrap()
         delivery.deliver(row["domain"], new_password)
     out.one({**row, "password": new_password if show_password else None})
@@ -289,7 +289,7 @@ def apply(
     """
     from praho_cli.ledger.locks import acquire
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import manifest
+    from praho_cli.services.hosting import manifest
 
     app_ = o.app_of(ctx)
     out = app_.renderer(manifest.ACTION, output, fields, json)
@@ -312,7 +312,7 @@ def apply(
     workers = parallel or int(app_.settings.get("virtualmin.parallel"))
     with acquire(db, "accounts.apply", sctx.run_id, ttl_seconds=int(app_.settings.get("lock_ttl_seconds")),
                  wait_seconds=wait, clock=app_.env.clock):
-        results = manifest.apply(db, sctx, _providers(app_), entries, workers)
+        results = manifest.apply(db, sctx, _providers(app_), entries, workers).unwrap()
     out.many(results)
     failed = [r for r in results if r["outcome"] == "failed"]
     if failed:
@@ -332,7 +332,7 @@ def jobs_list(
 
     Example: praho accounts jobs list --status unknown
     """
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.JOB, output, fields, json)
@@ -347,7 +347,7 @@ def jobs_show(ctx: typer.Context, job: Annotated[str, typer.Argument(help="Job i
 
     Example: praho accounts jobs show 12 --json
     """
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import accounts
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.JOB, output, fields, json)
@@ -362,7 +362,7 @@ def jobs_resume(ctx: typer.Context, job: Annotated[str, typer.Argument(help="Job
 
     Example: praho accounts jobs resume 12
     """
-    from praho_cli.services import accounts, provisioning
+    from praho_cli.services.hosting import accounts, provisioning
 
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.JOB, output, fields, json)

@@ -27,10 +27,10 @@ KnownHosts = Annotated[str | None, typer.Option("--known-hosts", help="known_hos
 
 def client_provider(app_: Any) -> Any:
     """Virtualmin clients for server rows, with secrets from the configuration's secret sources."""
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import connections
 
     settings = app_.settings
-    return servers.client_provider(settings.get, settings.secret, app_.env.transport_factory)
+    return connections.client_provider(settings.get, settings.secret, app_.env.transport_factory)
 
 
 def _write_connection_config(app_: Any, name: str, username: str | None, password_file: str | None,
@@ -76,7 +76,7 @@ def add(
 
     Example: praho servers add vm1 --url https://vm1.hosting.ro:10000 --max-domains 200 --password-file ~/.vm1
     """
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import servers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(servers.SERVER, output, fields, json)
@@ -98,7 +98,7 @@ def list_(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fie
 
     Example: praho servers list -o json
     """
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import servers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(servers.SERVER, output, fields, json)
@@ -113,7 +113,7 @@ def show(ctx: typer.Context, name: Name, output: o.Output = None, json: o.Json =
 
     Example: praho servers show vm1 --json
     """
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import servers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(servers.SERVER, output, fields, json)
@@ -135,7 +135,7 @@ def update(
 
     Example: praho servers update vm1 --max-domains 300 --tag ssd --tag nvme
     """
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import servers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(servers.SERVER, output, fields, json)
@@ -158,7 +158,7 @@ def remove(ctx: typer.Context, name: Name, yes: o.Yes = False,
 
     Example: praho servers remove vm9 --yes
     """
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import servers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(servers.SERVER, output, fields, json)
@@ -188,7 +188,7 @@ def maintenance(
     Example: praho servers maintenance vm1 on
     """
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import servers
 
     if state not in ("on", "off"):
         raise PrahoFailure.of(ErrorCode.INVALID, f"state must be on or off, not {state!r}")
@@ -216,17 +216,17 @@ def _progress(app_: Any, total: int, label: str) -> Any:
 def _batch(ctx: typer.Context, names: list[str] | None, all_: bool, output: Any, json: bool, fields: Any,
            kind: str) -> None:
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import checks
 
     app_ = o.app_of(ctx)
-    rtype = servers.CHECK if kind == "check" else servers.STATS
+    rtype = checks.CHECK if kind == "check" else checks.STATS
     out = app_.renderer(rtype, output, fields, json)
     sctx = app_.service_context()
     db = app_.database()
     count = len(names or []) or 2
     progress, advance = _progress(app_, count, "Checking servers" if kind == "check" else "Reading statistics")
     try:
-        fn = servers.check_servers if kind == "check" else servers.sync_stats
+        fn = checks.check_servers if kind == "check" else checks.sync_stats
         rows = fn(db, sctx, client_provider(app_), names or [], all_, advance).unwrap()
     finally:
         if progress is not None:
@@ -274,7 +274,7 @@ def trust(ctx: typer.Context, name: Name, yes: o.Yes = False, output: o.Output =
     Example: praho servers trust vm2 --yes
     """
     from praho_cli.config.settings import default_data_dir
-    from praho_cli.services import servers
+    from praho_cli.services.hosting import host_keys, servers
 
     app_ = o.app_of(ctx)
     out = app_.renderer(servers.SERVER, output, fields, json)
@@ -286,10 +286,10 @@ def trust(ctx: typer.Context, name: Name, yes: o.Yes = False, output: o.Output =
         from praho_cli.result import ErrorCode, PrahoFailure
 
         raise PrahoFailure.of(ErrorCode.INELIGIBLE, f"server {name} uses HTTP; trust applies to SSH servers")
-    key_type, key_b64, fingerprint = servers.fetch_host_key(host or "", port)
+    key_type, key_b64, fingerprint = host_keys.fetch_host_key(host or "", port)
     app_.messages.info(f"{name} ({host}:{port}) presents {key_type} key {fingerprint}")
     app_.confirm(f"Trust this host key for {name}?", yes)
     sctx = app_.service_context()
-    row = app_.transact(lambda s: servers.trust_host_key(s, sctx, name, key_type, key_b64, fingerprint, known_hosts))
+    row = app_.transact(lambda s: host_keys.trust_host_key(s, sctx, name, key_type, key_b64, fingerprint, known_hosts))
     out.one(row)
     app_.messages.success(f"Trusted {fingerprint} for {name} (in {known_hosts})", event="server.trusted")

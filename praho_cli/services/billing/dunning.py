@@ -219,7 +219,7 @@ def _release_dead_claim(db: Database, ctx: ServiceContext, account_id: int, op: 
 
 def _suspend(db: Database, ctx: ServiceContext, clients: ClientProvider, invoice: OverdueInvoice, days: int,
              report: DunningReport) -> None:
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import lifecycle
 
     action = _claim_action(db, ctx, invoice, "suspension", days)
     if action is None:
@@ -235,7 +235,7 @@ def _suspend(db: Database, ctx: ServiceContext, clients: ClientProvider, invoice
         if status is None or status not in ("active", "suspended"):
             _set_account_action(db, ctx, row_id, "done", f"account is {status or 'gone'}: nothing to suspend")
             continue
-        result = accounts.suspend(db, ctx, clients, str(account_id), reason)
+        result = lifecycle.suspend(db, ctx, clients, str(account_id), reason)
         if isinstance(result, Err):
             failed = True
             report.failures.append(f"suspend {domain}: {result.error.message}")
@@ -252,7 +252,7 @@ def _suspend(db: Database, ctx: ServiceContext, clients: ClientProvider, invoice
 
 def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, today: date, suspend_after: int,
                     report: DunningReport) -> None:
-    from praho_cli.services import accounts
+    from praho_cli.services.hosting import lifecycle
 
     with read_session(db) as session:
         settled = [(a.id or 0, a.customer_id, OverdueInvoice(d.id or 0, d.number_text or str(d.id), d.customer_id,
@@ -279,7 +279,7 @@ def _unsuspend_paid(db: Database, ctx: ServiceContext, clients: ClientProvider, 
                         and (account.suspend_reason or "").startswith(prefix))
             if not ours:
                 continue  # gone, already active, or suspended since for another reason: leave it
-            result = accounts.unsuspend(db, ctx, clients, str(account_id))
+            result = lifecycle.unsuspend(db, ctx, clients, str(account_id))
             if isinstance(result, Err):
                 failed = True
                 report.failures.append(f"unsuspend {domain}: {result.error.message}")

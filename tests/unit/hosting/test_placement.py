@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from praho_cli.ledger.models.hosting import Server
-from praho_cli.services import placement
-from praho_cli.services.placement import GIB, Constraints
+from praho_cli.services.hosting import placement
+from praho_cli.services.hosting.placement import GIB, Constraints
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
 MAX_AGE = 900

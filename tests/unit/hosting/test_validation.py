@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from praho_cli.result import Err, ErrorCode, Ok
-from praho_cli.services import accounts
+from praho_cli.services.hosting import validation
 
 
 @pytest.mark.parametrize("raw, ascii_name, unicode_name", [
@@ -21,7 +21,7 @@ from praho_cli.services import accounts
     ("Straße.de", "xn--strae-oqa.de", "straße.de"),  # IDNA 2008 keeps ß (IDNA 2003 made it strasse.de)
 ])
 def test_valid_domains(raw: str, ascii_name: str, unicode_name: str) -> None:
-    assert accounts.normalize_domain(raw) == Ok((ascii_name, unicode_name))
+    assert validation.normalize_domain(raw) == Ok((ascii_name, unicode_name))
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -63,7 +63,7 @@ def test_valid_domains(raw: str, ascii_name: str, unicode_name: str) -> None:
     ("xn--zz.ro", "domain: 'xn--zz.ro' has an invalid punycode label"),
 ])
 def test_invalid_domains(raw: str, message: str) -> None:
-    result = accounts.normalize_domain(raw)
+    result = validation.normalize_domain(raw)
     assert isinstance(result, Err)
     assert (result.error.code, result.error.message, result.error.details) == (
         ErrorCode.INVALID, message, {"field": "domain"})
@@ -71,7 +71,7 @@ def test_invalid_domains(raw: str, message: str) -> None:
 
 def test_notexample_com_is_not_reserved() -> None:
     # Only example.com and its subdomains are reserved, not names that merely end in the same letters.
-    assert accounts.normalize_domain("notexample.com") == Ok(("notexample.com", "notexample.com"))
+    assert validation.normalize_domain("notexample.com") == Ok(("notexample.com", "notexample.com"))
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -82,7 +82,7 @@ def test_notexample_com_is_not_reserved() -> None:
     ("007", "007"),
 ])
 def test_valid_usernames(raw: str, expected: str) -> None:
-    assert accounts.validate_username(raw) == Ok(expected)
+    assert validation.validate_username(raw) == Ok(expected)
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -98,7 +98,7 @@ def test_valid_usernames(raw: str, expected: str) -> None:
     ("virtualmin", "username: virtualmin is reserved"),
 ])
 def test_invalid_usernames(raw: str, message: str) -> None:
-    result = accounts.validate_username(raw)
+    result = validation.validate_username(raw)
     assert isinstance(result, Err)
     assert (result.error.code, result.error.message, result.error.details) == (
         ErrorCode.INVALID, message, {"field": "username"})
@@ -118,29 +118,29 @@ def test_invalid_usernames(raw: str, message: str) -> None:
     ("a" * 40 + ".ro", ["a" * 28, "a" * 28 + "1", "a" * 28 + "2"]),
 ])
 def test_username_candidates(domain: str, first_three: list[str]) -> None:
-    assert list(itertools.islice(accounts.username_candidates(domain), 3)) == first_three
+    assert list(itertools.islice(validation.username_candidates(domain), 3)) == first_three
 
 
 def test_every_generated_candidate_is_a_valid_username() -> None:
     for domain in ("shop.ro", "42.ro", "ab.ro", "root.ro", "a" * 63 + ".ro", "x-y-z.com"):
-        for candidate in itertools.islice(accounts.username_candidates(domain), 12):
-            assert accounts.validate_username(candidate) == Ok(candidate), (domain, candidate)
+        for candidate in itertools.islice(validation.username_candidates(domain), 12):
+            assert validation.validate_username(candidate) == Ok(candidate), (domain, candidate)
 
 
 def test_generated_passwords() -> None:
-    allowed = set("".join(accounts.PASSWORD_CLASSES))
+    allowed = set("".join(validation.PASSWORD_CLASSES))
     seen = set()
     for _ in range(200):
-        password = accounts.generate_password()
+        password = validation.generate_password()
         assert len(password) == 24
         assert set(password) <= allowed
         assert password[0].isalnum()
-        for cls in accounts.PASSWORD_CLASSES:
+        for cls in validation.PASSWORD_CLASSES:
             assert any(c in cls for c in password), (cls, "missing")
-        assert accounts.check_password(password) == Ok(password)
+        assert validation.check_password(password) == Ok(password)
         seen.add(password)
     assert len(seen) == 200
-    assert len(accounts.generate_password(8)) == 20  # never shorter than 20
+    assert len(validation.generate_password(8)) == 20  # never shorter than 20
 
 
 @pytest.mark.parametrize("password, message", [
@@ -153,7 +153,7 @@ def test_generated_passwords() -> None:
     ("long-enough-\x07Pw1", "password: no spaces, quotes, backslashes, '$' or control characters"),
 ])
 def test_rejected_passwords_never_echo_the_password(password: str, message: str) -> None:
-    result = accounts.check_password(password)
+    result = validation.check_password(password)
     assert isinstance(result, Err)
     assert result.error.message == message
     assert password not in repr(result)

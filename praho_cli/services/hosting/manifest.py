@@ -18,10 +18,11 @@ from praho_cli.ledger import servers as server_repo
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.uow import read_session
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
-from praho_cli.services import accounts, placement, provisioning
-from praho_cli.services.accounts import ClientProvider
+from praho_cli.result import Err, ErrorCode, Result, fail, returns_result
 from praho_cli.services.context import ServiceContext
+from praho_cli.services.hosting import accounts, lifecycle, placement, provisioning
+from praho_cli.services.hosting.connections import ClientProvider
+from praho_cli.services.hosting.validation import normalize_domain
 
 ACTIONS = ("create", "suspend", "unsuspend", "change_plan", "delete", "none")
 STATES = ("active", "suspended", "absent")
@@ -83,15 +84,16 @@ class Entry:
     region: str | None
 
 
-def load_manifest(text: str, filename: str) -> Result[list[Entry]]:
+@returns_result
+def load_manifest(text: str, filename: str) -> list[Entry]:
     """Parse and validate every entry; one INVALID listing all problems, before anything is applied."""
     try:
         data: Any = json.loads(text) if filename.endswith(".json") or text.lstrip().startswith("{") \
             else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        return err(ErrorCode.INVALID, f"{filename}: not valid TOML or JSON: {exc}")
+        raise fail(ErrorCode.INVALID, f"{filename}: not valid TOML or JSON: {exc}") from None
     if not isinstance(data, dict) or set(data) != {"accounts"} or not isinstance(data["accounts"], list):
-        return err(ErrorCode.INVALID, f"{filename}: expected exactly one key, accounts (a list)")
+        raise fail(ErrorCode.INVALID, f"{filename}: expected exactly one key, accounts (a list)")
     problems: list[str] = []
     entries: list[Entry] = []
     seen: dict[str, int] = {}
@@ -109,7 +111,7 @@ def load_manifest(text: str, filename: str) -> Result[list[Entry]]:
         if not item.get("domain") or not item.get("customer"):
             problems.append(f"{where}: domain and customer are required")
             continue
-        normalized = accounts.normalize_domain(item["domain"])
+        normalized = normalize_domain(item["domain"])
         if isinstance(normalized, Err):
             problems.append(f"{where}: {normalized.error.message}")
             continue
@@ -123,9 +125,9 @@ def load_manifest(text: str, filename: str) -> Result[list[Entry]]:
         entries.append(Entry(domain, item["customer"], item.get("plan"), item.get("template"), state,
                              item.get("server"), item.get("region")))
     if problems:
-        return err(ErrorCode.INVALID, f"{filename}: {len(problems)} invalid entr{'y' if len(problems) == 1 else 'ies'}"
+        raise fail(ErrorCode.INVALID, f"{filename}: {len(problems)} invalid entr{'y' if len(problems) == 1 else 'ies'}"
                    f": " + "; ".join(problems), problems=problems)
-    return Ok(entries)
+    return entries
 
 
 def _row(entry: Entry, action: str, server: str | None, detail: str, outcome: str = "planned") -> dict[str, Any]:
@@ -133,7 +135,8 @@ def _row(entry: Entry, action: str, server: str | None, detail: str, outcome: st
             "error": None}
 
 
-def plan(db: Database, ctx: ServiceContext, entries: Sequence[Entry]) -> Result[list[dict[str, Any]]]:
+@returns_result
+def plan(db: Database, ctx: ServiceContext, entries: Sequence[Entry]) -> list[dict[str, Any]]:
     """One row per entry. Creates are placed now (counting earlier creates of this plan), so the plan
     shows where each account would go; unknown customers or servers make the manifest invalid."""
     rows: list[dict[str, Any]] = []
@@ -172,9 +175,9 @@ def plan(db: Database, ctx: ServiceContext, entries: Sequence[Entry]) -> Result[
             planned[chosen.id or 0] = planned.get(chosen.id or 0, 0) + 1
             rows.append(_row(entry, "create", chosen.name, f"not in the ledger; wanted {entry.state}"))
     if problems:
-        return err(ErrorCode.INVALID, f"manifest: {len(problems)} invalid entr"
+        raise fail(ErrorCode.INVALID, f"manifest: {len(problems)} invalid entr"
                    f"{'y' if len(problems) == 1 else 'ies'}: " + "; ".join(problems), problems=problems)
-    return Ok(rows)
+    return rows
 
 
 def _existing(entry: Entry, account: Any, server: str) -> dict[str, Any]:
@@ -192,37 +195,39 @@ def _existing(entry: Entry, account: Any, server: str) -> dict[str, Any]:
     return _row(entry, "none", server, f"{status}, as wanted", "unchanged")
 
 
+def _act(db: Database, ctx: ServiceContext, clients: ClientProvider, entry: Entry, action: str,
+         server: str | None) -> Any:
+    """One action of the plan, through the public services; their failure is raised."""
+    if action == "create":
+        req = provisioning.CreateRequest(domain=entry.domain, customer=entry.customer, plan=entry.plan,
+                                         template=entry.template, server=server)
+        created = provisioning.create_account(db, ctx, clients, req).unwrap()
+        if entry.state == "suspended":
+            created = lifecycle.suspend(db, ctx, clients, entry.domain, "suspended by manifest").unwrap()
+        if entry.plan and created.get("plan") != entry.plan:
+            created = lifecycle.change_plan(db, ctx, clients, entry.domain, entry.plan).unwrap()
+        return created
+    if action == "suspend":
+        return lifecycle.suspend(db, ctx, clients, entry.domain, "suspended by manifest").unwrap()
+    if action == "unsuspend":
+        return lifecycle.unsuspend(db, ctx, clients, entry.domain).unwrap()
+    if action == "change_plan":
+        return lifecycle.change_plan(db, ctx, clients, entry.domain, entry.plan or "").unwrap()
+    lifecycle.terminate(db, ctx, clients, entry.domain).unwrap()
+    return lifecycle.delete(db, ctx, clients, entry.domain).unwrap()
+
+
 def _run(db: Database, ctx: ServiceContext, clients: ClientProvider, entry: Entry,
          row: dict[str, Any]) -> dict[str, Any]:
-    action = row["action"]
-    try:
-        if action == "create":
-            req = provisioning.CreateRequest(domain=entry.domain, customer=entry.customer, plan=entry.plan,
-                                             template=entry.template, server=row["server"])
-            result: Result[Any] = provisioning.create_account(db, ctx, clients, req)
-            if isinstance(result, Ok) and entry.state == "suspended":
-                result = accounts.suspend(db, ctx, clients, entry.domain, "suspended by manifest")
-            if isinstance(result, Ok) and entry.plan and result.value.get("plan") != entry.plan:
-                result = accounts.change_plan(db, ctx, clients, entry.domain, entry.plan)
-        elif action == "suspend":
-            result = accounts.suspend(db, ctx, clients, entry.domain, "suspended by manifest")
-        elif action == "unsuspend":
-            result = accounts.unsuspend(db, ctx, clients, entry.domain)
-        elif action == "change_plan":
-            result = accounts.change_plan(db, ctx, clients, entry.domain, entry.plan or "")
-        elif action == "delete":
-            result = accounts.terminate(db, ctx, clients, entry.domain)
-            if isinstance(result, Ok):
-                result = accounts.delete(db, ctx, clients, entry.domain)
-        else:
-            return row
-    except PrahoFailure as failure:
-        result = Err(failure.error)
+    if row["action"] not in ("create", "suspend", "unsuspend", "change_plan", "delete"):
+        return row
+    result: Result[Any] = returns_result(_act)(db, ctx, clients, entry, row["action"], row["server"])
     if isinstance(result, Err):
         return {**row, "outcome": "failed", "error": result.error.message}
     return {**row, "outcome": "done"}
 
 
+@returns_result
 def apply(db: Database, ctx: ServiceContext, clients: ClientProvider, entries: Sequence[Entry],
           parallel: int) -> list[dict[str, Any]]:
     """Apply the plan: per server one action at a time, servers in parallel. Returns every row."""

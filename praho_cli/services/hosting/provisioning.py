@@ -3,7 +3,11 @@
 Every step that changes something records the operation that undoes it in the job's ``steps``.
 On failure the recorded rollbacks run in reverse order, each one's result is recorded, and a
 failed rollback step does not stop the others. A create whose outcome is unknown (timeout, lost
-reply) is resolved by reading the domain back from Virtualmin, never by repeating the create.
+reply, an interrupted or dead process) is resolved by reading the domain back from Virtualmin,
+never by repeating the create.
+
+While a create runs, its process holds the job's lease (``ledger.locks``, named by
+:func:`lease_name`), so that `accounts jobs resume` and cron know at once when that process is gone.
 """
 
 from __future__ import annotations
@@ -15,31 +19,29 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from praho_cli.ledger import accounts as repo
-from praho_cli.ledger import audit
+from praho_cli.ledger import audit, locks
 from praho_cli.ledger import idempotency as idem_store
 from praho_cli.ledger import servers as server_repo
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob, Server
 from praho_cli.ledger.uow import read_session, run_in_transaction
-from praho_cli.result import Err, ErrorCode, Ok, PrahoError, PrahoFailure, Result, Retry, err
-from praho_cli.services import placement
-from praho_cli.services.accounts import (
-    ClientProvider,
+from praho_cli.result import Err, ErrorCode, PrahoError, PrahoFailure, Retry, fail, returns_result
+from praho_cli.services.context import ServiceContext
+from praho_cli.services.hosting import placement
+from praho_cli.services.hosting.accounts import customer_name, find_customer, job_public, server_name, to_public
+from praho_cli.services.hosting.connections import ClientProvider
+from praho_cli.services.hosting.tx import outcome, write
+from praho_cli.services.hosting.validation import (
     check_password,
-    customer_name,
-    find_customer,
     generate_password,
     normalize_domain,
-    to_public,
     username_candidates,
     validate_username,
 )
-from praho_cli.services.context import ServiceContext
 from praho_cli.virtualmin.client import VirtualminClient
 
 
@@ -76,102 +78,88 @@ class Intent:
     customer_name: str
 
 
+def lease_name(attempt_id: str) -> str:
+    """The run lock a create holds while its process works on the job."""
+    return f"provisioning.job.{attempt_id}"
+
+
 # --------------------------------------------------------------------------- placement
 
 
-def _candidates(session: Session, ctx: ServiceContext, req: CreateRequest) -> Result[list[Server]]:
+def _candidates(session: Session, ctx: ServiceContext, req: CreateRequest) -> list[Server]:
     max_age = int(ctx.setting("virtualmin.health_max_age_seconds") or 900)
     constraints = placement.Constraints(region=req.region.lower() if req.region else None,
                                         tags=tuple(t.lower() for t in req.tags))
     if req.server:
         server = server_repo.get_by_name(session, req.server.strip().lower())
         if server is None:
-            return err(ErrorCode.NOT_FOUND, f"no server {req.server!r}")
+            raise fail(ErrorCode.NOT_FOUND, f"no server {req.server!r}")
         reason = placement.rejection(server, ctx.now(), max_age, constraints)
         if reason:
             # An explicit --server must pass the same checks: never a silent fallback.
-            return err(ErrorCode.INELIGIBLE, f"server {server.name} cannot host this account: {reason}",
+            raise fail(ErrorCode.INELIGIBLE, f"server {server.name} cannot host this account: {reason}",
                        server=server.name, reason=reason)
-        return Ok([server])
+        return [server]
     eligible, verdicts = placement.rank(list(server_repo.iter_servers(session)), ctx.now(), max_age, constraints)
     if not eligible:
-        return err(ErrorCode.INELIGIBLE, "no server can host this account: " + placement.explain(verdicts),
+        raise fail(ErrorCode.INELIGIBLE, "no server can host this account: " + placement.explain(verdicts),
                    rejected={v.server.name: v.reason for v in verdicts})
-    return Ok(eligible)
+    return eligible
 
 
-def _validate(session: Session, req: CreateRequest) -> Result[tuple[str, str, int, HostingAccount | None]]:
-    normalized = normalize_domain(req.domain)
-    if isinstance(normalized, Err):
-        return normalized
-    domain, unicode_name = normalized.value
+def _validate(session: Session, req: CreateRequest) -> tuple[str, str, int, HostingAccount | None]:
+    domain, unicode_name = normalize_domain(req.domain).unwrap()
     if req.username is not None:
-        checked = validate_username(req.username)
-        if isinstance(checked, Err):
-            return checked
+        validate_username(req.username).unwrap()
     if req.password is not None:
-        checked_pw = check_password(req.password)
-        if isinstance(checked_pw, Err):
-            return checked_pw
-    customer = find_customer(session, req.customer)
-    if isinstance(customer, Err):
-        return customer
+        check_password(req.password).unwrap()
+    customer = find_customer(session, req.customer).unwrap()
     existing = repo.get_by_domain(session, domain)
     if existing is not None and existing.status != "error":
-        return err(ErrorCode.CONFLICT, f"{domain} is already in the ledger ({existing.status}, server "
+        raise fail(ErrorCode.CONFLICT, f"{domain} is already in the ledger ({existing.status}, server "
                    f"{server_repo.get_by_id(session, existing.server_id).name})",  # type: ignore[union-attr]
                    domain=domain)
-    if existing is not None and existing.customer_id != customer.value.id:
-        return err(ErrorCode.CONFLICT, f"{domain} belongs to another customer in the ledger", domain=domain)
-    return Ok((domain, unicode_name, customer.value.id or 0, existing))
+    if existing is not None and existing.customer_id != customer.id:
+        raise fail(ErrorCode.CONFLICT, f"{domain} belongs to another customer in the ledger", domain=domain)
+    return domain, unicode_name, customer.id or 0, existing
 
 
-def plan_create(db: Database, ctx: ServiceContext, req: CreateRequest) -> Result[dict[str, Any]]:
+@returns_result
+def plan_create(db: Database, ctx: ServiceContext, req: CreateRequest) -> dict[str, Any]:
     """--dry-run: validation and placement only; nothing is written or sent."""
     with read_session(db) as session:
-        checked = _validate(session, req)
-        if isinstance(checked, Err):
-            return checked
-        domain, unicode_name, customer_id, _existing = checked.value
-        candidates = _candidates(session, ctx, req)
-        if isinstance(candidates, Err):
-            return candidates
-        server = server_repo.snapshot(candidates.value[0])
+        domain, unicode_name, customer_id, _existing = _validate(session, req)
+        server = server_repo.snapshot(_candidates(session, ctx, req)[0])
         username = req.username or next(u for u in username_candidates(domain)
                                         if not repo.username_taken(session, u))
         owner = customer_name(session, customer_id)
-    return Ok({"id": None, "domain": domain, "domain_unicode": unicode_name, "customer_id": str(customer_id),
-               "customer_name": owner, "server": server.name, "username": username, "plan": req.plan,
-               "template": req.template,
-               "status": "planned", "suspend_reason": None, "error_reason": None, "protected": req.protect,
-               "pending_op": None, "password": None, "created_at": None, "updated_at": None, "version": 0})
+    return {"id": None, "domain": domain, "domain_unicode": unicode_name, "customer_id": str(customer_id),
+            "customer_name": owner, "server": server.name, "username": username, "plan": req.plan,
+            "template": req.template,
+            "status": "planned", "suspend_reason": None, "error_reason": None, "protected": req.protect,
+            "pending_op": None, "password": None, "created_at": None, "updated_at": None, "version": 0}
 
 
 # --------------------------------------------------------------------------- steps
 
 
-def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest) -> Result[Intent]:
-    def work(session: Session) -> Result[Intent]:
-        checked = _validate(session, req)
-        if isinstance(checked, Err):
-            return checked
-        domain, unicode_name, customer_id, existing = checked.value
+def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest, attempt_id: str) -> Intent:
+    def work(session: Session) -> Intent:
+        domain, unicode_name, customer_id, existing = _validate(session, req)
         candidates = _candidates(session, ctx, req)
-        if isinstance(candidates, Err):
-            return candidates
         chosen: Server | None = None
-        for server in candidates.value:
+        for server in candidates:
             if server_repo.reserve_slot(session, server.id or 0):
                 chosen = server
                 break
         if chosen is None:
             # Every candidate filled up between ranking and reservation (a concurrent create won).
-            return err(ErrorCode.INELIGIBLE, "no server can host this account: "
-                       + "; ".join(f"{s.name}: full" for s in candidates.value))
+            raise fail(ErrorCode.INELIGIBLE, "no server can host this account: "
+                       + "; ".join(f"{s.name}: full" for s in candidates))
         if req.username is not None:
             username = req.username
             if repo.username_taken(session, username, existing.id if existing else None):
-                return err(ErrorCode.CONFLICT, f"username {username} is already used in the ledger",
+                raise fail(ErrorCode.CONFLICT, f"username {username} is already used in the ledger",
                            field="username")
         else:
             username = next(u for u in username_candidates(domain)
@@ -184,13 +172,13 @@ def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest) -> Res
         if existing is not None:
             account = repo.update_account_if_version(session, existing.id or 0, existing.version, values)
             if account is None:
-                return err(ErrorCode.CONFLICT, f"{domain} was changed by someone else meanwhile; retry")
+                raise fail(ErrorCode.CONFLICT, f"{domain} was changed by someone else meanwhile; retry")
         else:
             account = HostingAccount(**values, created_at=now, version=1)  # type: ignore[arg-type]
             repo.insert(session, account)
         steps = [{"step": "reserve_slot", "status": "done", "rollback": "release_slot",
                   "detail": f"server {chosen.name}"}]
-        job = ProvisioningJob(attempt_id=uuid.uuid4().hex, kind="create", domain=domain, account_id=account.id,
+        job = ProvisioningJob(attempt_id=attempt_id, kind="create", domain=domain, account_id=account.id,
                               server_id=chosen.id or 0, username=username, status="pending",
                               steps_json=json.dumps(steps), created_at=now, updated_at=now, version=1)
         repo.insert(session, job)
@@ -198,10 +186,10 @@ def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest) -> Res
         audit.append(session, ts=now, actor=ctx.actor, action="account.create.intent", entity_type="account",
                      entity_id=str(account.id),
                      after={**to_public(account, chosen.name, owner), "job": job.attempt_id})
-        return Ok(Intent(account.id or 0, job.id or 0, server_repo.snapshot(chosen), domain, username,
-                         req.username is None, steps, owner))
+        return Intent(account.id or 0, job.id or 0, server_repo.snapshot(chosen), domain, username,
+                      req.username is None, steps, owner)
 
-    return run_in_transaction(db, work)
+    return write(db, work)
 
 
 def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, error: str | None = None,
@@ -214,37 +202,28 @@ def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, er
     so each one is kept to the statements it needs."""
     now = ctx.now()
 
-    def work(session: Session) -> Result[dict[str, Any] | None]:
-        session.execute(
-            update(ProvisioningJob).where(col(ProvisioningJob.id) == intent.job_id)
-            .values(status=status, error=error, steps_json=json.dumps(intent.steps), username=intent.username,
-                    updated_at=now, version=ProvisioningJob.version + 1)
-            .execution_options(synchronize_session=False))
+    def work(session: Session) -> dict[str, Any] | None:
+        repo.set_job_progress(session, intent.job_id, status=status, error=error,
+                              steps_json=json.dumps(intent.steps), username=intent.username, now=now)
         if account_values is None:
-            return Ok(None)
+            return None
         if "status" not in account_values:
-            session.execute(
-                update(HostingAccount).where(col(HostingAccount.id) == intent.account_id)
-                .values(**account_values, updated_at=now, version=HostingAccount.version + 1)
-                .execution_options(synchronize_session=False))
-            return Ok(None)
+            repo.set_account_values(session, intent.account_id, account_values, now)
+            return None
         account = session.get(HostingAccount, intent.account_id)
         if account is None:
-            return Ok(None)
+            return None
         before = to_public(account, intent.server.name, intent.customer_name)
         updated = repo.update_account_if_version(session, account.id or 0, account.version,
                                                  {**account_values, "updated_at": now})
         if updated is None:
-            return Ok(None)
+            return None
         after = to_public(updated, intent.server.name, intent.customer_name)
         audit.append(session, ts=now, actor=ctx.actor, action=f"account.create.{updated.status}",
                      entity_type="account", entity_id=str(updated.id), before=before, after=after)
-        return Ok(after)
+        return after
 
-    recorded = run_in_transaction(db, work)
-    if isinstance(recorded, Err):
-        raise PrahoFailure(recorded.error)
-    return recorded.value
+    return write(db, work)
 
 
 def _preflight(client: VirtualminClient, req: CreateRequest, intent: Intent, db: Database) -> str | None:
@@ -272,53 +251,55 @@ def _preflight(client: VirtualminClient, req: CreateRequest, intent: Intent, db:
     return None
 
 
+def _rollback_step(db: Database, client: VirtualminClient | None, intent: Intent, name: str,
+                   entry: dict[str, Any]) -> None:
+    """Run one recorded rollback; raises when it fails."""
+    if name == "delete_domain":
+        assert client is not None
+        failure = outcome(lambda: client.delete_domain(intent.domain))
+        if isinstance(failure, Err):
+            if failure.error.code is not ErrorCode.NOT_FOUND:
+                raise PrahoFailure(failure.error)
+            entry["detail"] = "not present"
+    elif name == "release_slot":
+        def release(session: Session) -> None:
+            account = session.get(HostingAccount, intent.account_id)
+            if account is not None and account.holds_slot:
+                server_repo.release_slot(session, intent.server.id or 0)
+                repo.update_account_if_version(session, account.id or 0, account.version, {"holds_slot": False})
+
+        write(db, release)
+
+
 def _rollback(db: Database, ctx: ServiceContext, client: VirtualminClient | None, intent: Intent) -> None:
     """Run the recorded rollbacks in reverse order; record each; continue past failures."""
     for step in reversed([s for s in intent.steps if s.get("rollback") and s["status"] in ("done", "unknown")]):
         name = step["rollback"]
         entry: dict[str, Any] = {"step": f"rollback:{name}", "status": "done"}
-        try:
-            if name == "delete_domain":
-                assert client is not None
-                try:
-                    client.delete_domain(intent.domain)
-                except PrahoFailure as failure:
-                    if failure.error.code is not ErrorCode.NOT_FOUND:
-                        raise
-                    entry["detail"] = "not present"
-            elif name == "release_slot":
-                def release(session: Session) -> Result[None]:
-                    account = session.get(HostingAccount, intent.account_id)
-                    if account is not None and account.holds_slot:
-                        server_repo.release_slot(session, intent.server.id or 0)
-                        repo.update_account_if_version(session, account.id or 0, account.version,
-                                                       {"holds_slot": False})
-                    return Ok(None)
-
-                done = run_in_transaction(db, release)
-                if isinstance(done, Err):
-                    raise PrahoFailure(done.error)
-        except PrahoFailure as failure:
-            entry.update(status="failed", detail=failure.error.message[:300])
+        done = returns_result(_rollback_step)(db, client, intent, name, entry)
+        if isinstance(done, Err):
+            entry.update(status="failed", detail=done.error.message[:300])
         intent.steps.append(entry)
         _save_job(db, ctx, intent, "running")
 
 
 def _fail(db: Database, ctx: ServiceContext, client: VirtualminClient | None, intent: Intent,
-          error: PrahoError) -> Err:
+          error: PrahoError) -> PrahoFailure:
+    """Roll back, record the job failed and the account ``error``; the failure for the caller to raise."""
     _rollback(db, ctx, client, intent)
     rollback_failed = any(s["status"] == "failed" for s in intent.steps if s["step"].startswith("rollback:"))
     reason = error.message + (" (a rollback step failed: see praho accounts jobs show)" if rollback_failed else "")
     _save_job(db, ctx, intent, "failed", reason[:1000],
               {"status": "error", "error_reason": reason[:1000], "pending_op": None})
-    return Err(PrahoError(error.code, reason, {**error.details, "domain": intent.domain,
-                                                "job": intent.job_id}, error.retry))
+    return PrahoFailure(PrahoError(error.code, reason, {**error.details, "domain": intent.domain,
+                                                        "job": intent.job_id}, error.retry))
 
 
+@returns_result
 def create_account(
     db: Database, ctx: ServiceContext, clients: ClientProvider, req: CreateRequest,
     idempotency_key: str | None = None,
-) -> Result[dict[str, Any]]:
+) -> dict[str, Any]:
     """Returns the account record; ``password`` holds a generated password (the caller decides
     whether to show it)."""
     if idempotency_key is not None:
@@ -326,23 +307,33 @@ def create_account(
         if replay is not None:
             return replay
     password = req.password or generate_password()
-    recorded = _record_intent(db, ctx, req)
-    if isinstance(recorded, Err):
-        return recorded
-    intent = recorded.value
+    attempt_id = uuid.uuid4().hex
+    with locks.acquire(db, lease_name(attempt_id), ctx.run_id or attempt_id,
+                       ttl_seconds=int(ctx.setting("lock_ttl_seconds") or 300), clock=ctx.now):
+        intent = _record_intent(db, ctx, req, attempt_id)
+        try:
+            result = _create(db, ctx, clients, req, intent, password, idempotency_key)
+        except KeyboardInterrupt:
+            raise _interrupted(db, ctx, intent) from None
+    if req.password is None:
+        return {**result, "password": password}
+    return result
+
+
+def _create(db: Database, ctx: ServiceContext, clients: ClientProvider, req: CreateRequest, intent: Intent,
+            password: str, idempotency_key: str | None) -> dict[str, Any]:
     recorded_username = intent.username
-    try:
-        client = clients(intent.server)
-    except PrahoFailure as failure:
-        return _fail(db, ctx, None, intent, failure.error)
-    try:
-        problem = _preflight(client, req, intent, db)
-    except PrahoFailure as failure:
-        intent.steps.append({"step": "preflight", "status": "failed", "detail": failure.error.message[:300]})
-        return _fail(db, ctx, client, intent, failure.error)
-    if problem is not None:
-        intent.steps.append({"step": "preflight", "status": "failed", "detail": problem})
-        return _fail(db, ctx, client, intent, PrahoError(ErrorCode.INELIGIBLE, f"pre-flight: {problem}"))
+    connected = outcome(lambda: clients(intent.server))
+    if isinstance(connected, Err):
+        raise _fail(db, ctx, None, intent, connected.error)
+    client = connected.value
+    checked = outcome(lambda: _preflight(client, req, intent, db))
+    if isinstance(checked, Err):
+        intent.steps.append({"step": "preflight", "status": "failed", "detail": checked.error.message[:300]})
+        raise _fail(db, ctx, client, intent, checked.error)
+    if checked.value is not None:
+        intent.steps.append({"step": "preflight", "status": "failed", "detail": checked.value})
+        raise _fail(db, ctx, client, intent, PrahoError(ErrorCode.INELIGIBLE, f"pre-flight: {checked.value}"))
     intent.steps.append({"step": "preflight", "status": "done"})
     create_step: dict[str, Any] = {"step": "create_domain", "status": "started", "rollback": "delete_domain"}
     intent.steps.append(create_step)
@@ -353,31 +344,40 @@ def create_account(
     # writer that every server of an apply waits for: bench/bench_apply.py.)
     if intent.username != recorded_username:
         _save_job(db, ctx, intent, "running", account_values={"username": intent.username})
-    try:
-        client.create_domain(intent.domain, password=password, user=intent.username, plan=req.plan,
-                             template=req.template)
-    except PrahoFailure as failure:
-        return _after_failed_create(db, ctx, client, intent, create_step, failure.error)
+    created = outcome(lambda: client.create_domain(intent.domain, password=password, user=intent.username,
+                                                   plan=req.plan, template=req.template))
+    if isinstance(created, Err):
+        return _after_failed_create(db, ctx, client, intent, create_step, created.error)
     create_step["status"] = "done"
-    result = _succeed(db, ctx, intent, idempotency_key, req)
-    if isinstance(result, Ok) and req.password is None:
-        return Ok({**result.value, "password": password})
-    return result
+    return _succeed(db, ctx, intent, idempotency_key, req)
+
+
+def _interrupted(db: Database, ctx: ServiceContext, intent: Intent) -> PrahoFailure:
+    """SIGINT after the intent was recorded: the job is left ``unknown`` (a create may have reached the
+    server) and the message names the command that settles it."""
+    for step in intent.steps:
+        if step["step"] == "create_domain" and step["status"] == "started":
+            step.update(status="unknown", detail="interrupted")
+    _save_job(db, ctx, intent, "unknown", "outcome unknown: interrupted")
+    return fail(ErrorCode.INTERRUPTED,
+                f"{intent.domain}: interrupted before the create finished; run praho accounts jobs resume "
+                f"{intent.job_id} to settle it from the server's state", Retry.UNKNOWN,
+                domain=intent.domain, job=intent.job_id)
 
 
 def _after_failed_create(
     db: Database, ctx: ServiceContext, client: VirtualminClient, intent: Intent, step: dict[str, Any],
     error: PrahoError,
-) -> Result[dict[str, Any]]:
-    try:
-        record = client.get_domain(intent.domain)
-    except PrahoFailure as read_failure:
+) -> dict[str, Any]:
+    read = outcome(lambda: client.get_domain(intent.domain))
+    if isinstance(read, Err):
         # Neither the create nor the read-back answered: leave the job for `accounts jobs resume`.
-        return _leave_unknown(db, ctx, intent, step, error, f"read-back failed: {read_failure.error.message}")
+        raise _leave_unknown(db, ctx, intent, step, error, f"read-back failed: {read.error.message}")
+    record = read.value
     if record is None and error.retry is Retry.UNKNOWN:
         # Timed out or lost: Virtualmin goes on with a create after the client gave up, so a domain
         # absent right now may still appear. Only a later read (`accounts jobs resume`) can tell.
-        return _leave_unknown(db, ctx, intent, step, error, "not on the server yet")
+        raise _leave_unknown(db, ctx, intent, step, error, "not on the server yet")
     if record is not None and record.username == intent.username and error.retry is Retry.UNKNOWN:
         # The reply was lost but the server created it with our username: that is a success.
         step.update(status="done", detail="confirmed by reading the domain back")
@@ -386,25 +386,24 @@ def _after_failed_create(
         step.update(status="failed", detail=f"domain exists with owner {record.username}")
         # Not ours: never delete someone else's domain.
         step.pop("rollback", None)
-        return _fail(db, ctx, client, intent, PrahoError(
+        raise _fail(db, ctx, client, intent, PrahoError(
             ErrorCode.CONFLICT, f"{intent.domain} exists on {intent.server.name} owned by {record.username}"))
     # The create definitely failed, maybe after creating the domain: the recorded delete_domain
     # rollback removes it.
     step.update(status="unknown" if record is not None else "failed", detail=error.message[:300])
-    return _fail(db, ctx, client, intent, error)
+    raise _fail(db, ctx, client, intent, error)
 
 
 def _leave_unknown(db: Database, ctx: ServiceContext, intent: Intent, step: dict[str, Any], error: PrahoError,
-                   why: str) -> Err:
+                   why: str) -> PrahoFailure:
     """The create's outcome is unknown: the job stays ``unknown`` (the account ``provisioning``, its slot
     held) until `accounts jobs resume` reads the server."""
     step.update(status="unknown", detail=error.message[:300])
     _save_job(db, ctx, intent, "unknown", f"outcome unknown: {error.message}"[:1000])
-    return Err(PrahoError(
-        ErrorCode.REMOTE_UNAVAILABLE,
-        f"{intent.domain}: the create's outcome is unknown ({error.message}; {why}); run praho accounts "
-        f"jobs resume {intent.job_id} once the server has had time to finish it",
-        {"domain": intent.domain, "job": intent.job_id}, Retry.UNKNOWN))
+    return fail(ErrorCode.REMOTE_UNAVAILABLE,
+                f"{intent.domain}: the create's outcome is unknown ({error.message}; {why}); run praho accounts "
+                f"jobs resume {intent.job_id} once the server has had time to finish it", Retry.UNKNOWN,
+                domain=intent.domain, job=intent.job_id)
 
 
 def settle_seconds(ctx: ServiceContext) -> float:
@@ -415,33 +414,33 @@ def settle_seconds(ctx: ServiceContext) -> float:
 
 
 def _succeed(db: Database, ctx: ServiceContext, intent: Intent, key: str | None,
-             req: CreateRequest | None) -> Result[dict[str, Any]]:
+             req: CreateRequest | None) -> dict[str, Any]:
     public = _save_job(db, ctx, intent, "succeeded", None, {"status": "active", "pending_op": None,
                                                              "error_reason": None, "username": intent.username})
     if public is None:
-        return err(ErrorCode.CONFLICT, f"{intent.domain}: the account changed or vanished while it was created; "
+        raise fail(ErrorCode.CONFLICT, f"{intent.domain}: the account changed or vanished while it was created; "
                    f"see praho accounts jobs show {intent.job_id}")
     if key is not None and req is not None:
-        def store(session: Session) -> Result[None]:
+        def store(session: Session) -> None:
             idem_store.store(session, key, "accounts.create", idem_store.params_hash(
                 "accounts.create", req.fingerprint()), public, ctx.now())
-            return Ok(None)
 
-        run_in_transaction(db, store)
-    return Ok(public)
+        run_in_transaction(db, returns_result(store))
+    return public
 
 
-def _idempotent_lookup(db: Database, key: str, req: CreateRequest) -> Result[dict[str, Any]] | None:
+def _idempotent_lookup(db: Database, key: str, req: CreateRequest) -> dict[str, Any] | None:
     if not key.strip() or len(key) > 200:
-        return err(ErrorCode.INVALID, "idempotency key must be 1 to 200 characters")
+        raise fail(ErrorCode.INVALID, "idempotency key must be 1 to 200 characters")
     with read_session(db) as session:
         seen = idem_store.lookup(session, key)
         if seen is None:
             return None
         command, digest, stored = seen.command, seen.params_hash, seen.result_json
     if command != "accounts.create" or digest != idem_store.params_hash("accounts.create", req.fingerprint()):
-        return err(ErrorCode.CONFLICT, f"idempotency key {key!r} was already used with different parameters")
-    return Ok(json.loads(stored))
+        raise fail(ErrorCode.CONFLICT, f"idempotency key {key!r} was already used with different parameters")
+    replayed: dict[str, Any] = json.loads(stored)
+    return replayed
 
 
 # --------------------------------------------------------------------------- resume
@@ -458,35 +457,55 @@ def _create_command(domain: str, customer_id: str, plan: str | None, template: s
     return " ".join(parts)
 
 
-def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: str) -> Result[dict[str, Any]]:
-    """Resolve a job whose outcome is unknown (or that a crash left running) from the server's state."""
+def _process_gone(db: Database, ctx: ServiceContext, job: ProvisioningJob) -> bool:
+    """A pending or running job whose create process no longer holds its lease (ledger.locks' rule)."""
+    return not locks.is_held(db, lease_name(job.attempt_id), clock=ctx.now)
+
+
+@returns_result
+def resumable_jobs(db: Database, ctx: ServiceContext) -> list[str]:
+    """Ids of the jobs `accounts jobs resume --all` and cron settle: every ``unknown`` job, and every
+    ``pending`` or ``running`` one whose process is gone (its lease shows it dead)."""
+    with read_session(db) as session:
+        jobs = [(str(j.id), j) for j in repo.iter_jobs(session) if j.status in ("unknown", "pending", "running")]
+    return [ref for ref, job in jobs if job.status == "unknown" or _process_gone(db, ctx, job)]
+
+
+@returns_result
+def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: str) -> dict[str, Any]:
+    """Resolve a job whose outcome is unknown (or whose process died) from the server's state."""
     with read_session(db) as session:
         job = repo.get_job(session, ref.strip())
         if job is None:
-            return err(ErrorCode.NOT_FOUND, f"no provisioning job {ref!r}")
+            raise fail(ErrorCode.NOT_FOUND, f"no provisioning job {ref!r}")
         if job.status in ("succeeded", "failed"):
-            from praho_cli.services.accounts import job_public, server_name
-
-            return Ok(job_public(job, server_name(session, job.server_id)))
+            return job_public(job, server_name(session, job.server_id))
+        if job.status in ("pending", "running") and not _process_gone(db, ctx, job):
+            raise fail(ErrorCode.LOCKED, f"job {job.id}: its create is still running in another process; "
+                       "resume it once that process has ended", Retry.RETRIABLE, job=job.id)
         found_server = server_repo.get_by_id(session, job.server_id)
         assert found_server is not None
         server = server_repo.snapshot(found_server)
         account = session.get(HostingAccount, job.account_id) if job.account_id else None
         if account is None:
-            return err(ErrorCode.INELIGIBLE, f"job {job.id}: its account is gone from the ledger")
+            raise fail(ErrorCode.INELIGIBLE, f"job {job.id}: its account is gone from the ledger")
         intent = Intent(account.id or 0, job.id or 0, server, job.domain, job.username, True,
                         json.loads(job.steps_json), customer_name(session, account.customer_id))
-        job_updated = job.updated_at
+        job_updated, job_status = job.updated_at, job.status
         retry_command = _create_command(job.domain, str(account.customer_id), account.plan, account.template,
                                         server.name)
     client = clients(server)
-    record = client.get_domain(intent.domain)  # a PrahoFailure here leaves the job as it was
+    record = client.get_domain(intent.domain)  # a failure here leaves the job as it was
     started = next((s for s in intent.steps if s["step"] == "create_domain"), None)
-    if record is None and started is not None and started["status"] in ("unknown", "started"):
+    # A create whose process died records no create step (that would cost a commit per create), so a
+    # pending or running job may have sent its create just as well.
+    maybe_sent = started["status"] in ("unknown", "started") if started is not None \
+        else job_status in ("pending", "running")
+    if record is None and maybe_sent:
         # Absent is final only once a create still running on the server would have finished.
         settled_at = job_updated + timedelta(seconds=settle_seconds(ctx))
         if ctx.now() < settled_at:
-            return err(ErrorCode.INELIGIBLE,
+            raise fail(ErrorCode.INELIGIBLE,
                        f"job {intent.job_id}: {intent.domain} is not on {server.name} yet, but the create may "
                        f"still be running there; resume again after {iso(settled_at)}",
                        job=intent.job_id, domain=intent.domain, retry_after=iso(settled_at))
@@ -513,8 +532,6 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
             f"{intent.domain} was not created on {server.name} (absent when read back); the password is "
             f"never stored, so this attempt cannot be replayed: retry with `{retry_command}`"))
     with read_session(db) as session:
-        from praho_cli.services.accounts import job_public
-
         done = session.get(ProvisioningJob, intent.job_id)
         assert done is not None
-        return Ok(job_public(done, server.name))
+        return job_public(done, server.name)
