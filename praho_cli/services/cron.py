@@ -22,7 +22,7 @@ from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.cron import CronRun, CronTaskRun
 from praho_cli.ledger.models.hosting import Server
-from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.ledger.uow import run_in_transaction
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, Ok, PrahoError, PrahoFailure, Result, err
 from praho_cli.services.context import ServiceContext
@@ -30,9 +30,6 @@ from praho_cli.virtualmin.client import VirtualminClient
 
 TASKS = ("servers-check", "jobs-resume", "invoices-overdue", "dunning", "drift-scan")
 LOCK_NAME = "cron"
-# A provisioning job pending or running for this long has lost its process (create-domain takes
-# seconds; the mutation timeout is 10 minutes by default).
-STALE_JOB = timedelta(minutes=15)
 
 TASK_RUN = RecordType(
     name="cron_task",
@@ -231,13 +228,12 @@ def _servers_check(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskO
 
 
 def _jobs_resume(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOutcome:
-    from praho_cli.ledger import accounts as account_repo
     from praho_cli.services.hosting import provisioning
 
-    cutoff = ctx.now() - STALE_JOB
-    with read_session(db) as session:
-        jobs = [str(j.id) for j in account_repo.iter_jobs(session)
-                if j.status == "unknown" or (j.status in ("pending", "running") and j.updated_at < cutoff)]
+    listed = provisioning.resumable_jobs(db, ctx)  # unknown, or pending/running with its process gone
+    if isinstance(listed, Err):
+        return listed
+    jobs = listed.value
     counts = {"jobs": len(jobs), "succeeded": 0, "failed": 0, "waiting": 0, "errors": 0}
     errors: list[str] = []
     for ref in jobs:

@@ -365,3 +365,96 @@ def test_a_create_that_outlasts_its_timeout_as_real_processes_is_settled_by_resu
     assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "active"
     assert fleet["vm1"].stats()["by_program"]["create-domain"] == 1
     no_orphans(h, fleet)
+
+
+def _start_slow_create(h: Any, fleet: Any, cli_any: Any) -> tuple[Any, dict[str, Any], dict[str, str]]:
+    """A create as a real process, held inside create-domain (Virtualmin takes 15 s over it)."""
+    import time
+
+    from tests.conftest import praho_popen
+
+    env = cli_any.env(**{**ENV, "PRAHO_VIRTUALMIN_MUTATION_TIMEOUT_SECONDS": "60"})
+    fleet["vm1"].set_faults([Fault("latency", programs=("create-domain",), seconds=15, times=1)])
+    proc = praho_popen(["accounts", "create", "shop.ro", "--customer", "1", "--server", "vm1", "--show-password"],
+                       env)
+    deadline = time.monotonic() + 30
+    jobs: list[dict[str, Any]] = []
+    while not jobs and time.monotonic() < deadline:
+        time.sleep(0.2)
+        jobs = [j for j in h("accounts", "jobs", "list", "-o", "json").json() if j["domain"] == "shop.ro"]
+    assert jobs, "the create never recorded its intent"
+    time.sleep(2)  # past pre-flight, into create-domain
+    return proc, jobs[0], env
+
+
+def _wait_for_domain(fleet: Any) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while fleet["vm1"].state.domain("shop.ro") is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert fleet["vm1"].state.domain("shop.ro") is not None  # Virtualmin finished the create regardless
+
+
+def test_an_interrupted_create_names_the_resume_to_run_and_resume_all_settles_it(
+        h: Any, fleet: Any, cli_any: Any) -> None:
+    import signal
+
+    from tests.conftest import praho_process
+
+    proc, job, env = _start_slow_create(h, fleet, cli_any)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert (f"shop.ro: interrupted before the create finished; run praho accounts jobs resume {job['id']} "
+            "to settle it from the server's state") in err
+    left = job_of(h, "shop.ro")
+    assert left["status"] == "unknown" and left["error"] == "outcome unknown: interrupted"
+    assert [(s["step"], s["status"]) for s in left["steps"]][-1] == ("create_domain", "unknown")
+    _wait_for_domain(fleet)
+    settled = praho_process(["accounts", "jobs", "resume", "--all", "-o", "json"], env)
+    assert settled.returncode == 0, settled.stderr
+    assert [(r["id"], r["status"]) for r in json.loads(settled.stdout)] == [(job["id"], "succeeded")]
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "active"
+    assert fleet["vm1"].stats()["by_program"]["create-domain"] == 1
+    no_orphans(h, fleet)
+
+
+def test_a_job_whose_process_is_gone_is_picked_up_at_once(h: Any, fleet: Any, cli_any: Any) -> None:
+    import signal
+
+    from tests.conftest import praho_process
+
+    proc, job, env = _start_slow_create(h, fleet, cli_any)
+    # While its process lives, the job is that process's: resume refuses, --all leaves it alone.
+    busy = praho_process(["accounts", "jobs", "resume", job["id"]], env)
+    assert busy.returncode == 75, busy.stderr
+    assert (f"job {job['id']}: its create is still running in another process; resume it once that process "
+            "has ended") in busy.stderr
+    alone = praho_process(["accounts", "jobs", "resume", "--all", "-o", "json"], env)
+    assert (alone.returncode, json.loads(alone.stdout)) == (0, []), alone.stderr
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert job_of(h, "shop.ro")["status"] == "pending"  # killed: nothing recorded the outcome
+    # At once (no 15-minute wait): its lease shows the process dead. The create may still be running on
+    # the server, so an absent domain is not final yet ...
+    early = praho_process(["accounts", "jobs", "resume", "--all", "-o", "json"], env)
+    if fleet["vm1"].state.domain("shop.ro") is None:
+        assert (early.returncode, json.loads(early.stdout)) == (0, []), early.stderr
+        assert "may still be running there; resume again after" in early.stderr
+        _wait_for_domain(fleet)
+        early = praho_process(["accounts", "jobs", "resume", "--all", "-o", "json"], env)
+    # ... and once the domain is there, the job succeeds.
+    assert early.returncode == 0, early.stderr
+    assert [(r["id"], r["status"]) for r in json.loads(early.stdout)] == [(job["id"], "succeeded")]
+    assert h("accounts", "show", "shop.ro", "-o", "json").json()["status"] == "active"
+    no_orphans(h, fleet)
+
+
+def test_jobs_resume_needs_a_job_or_all(h: Any) -> None:
+    r = h("accounts", "jobs", "resume")
+    assert (r.exit_code, r.stderr) == (2, "error: give a job id, or --all\n")
+    r = h("accounts", "jobs", "resume", "7", "--all")
+    assert (r.exit_code, r.stderr) == (2, "error: give a job id or --all, not both\n")
+    r = h("accounts", "jobs", "resume", "--all")
+    assert (r.exit_code, r.stderr) == (0, "No job to resume\n")

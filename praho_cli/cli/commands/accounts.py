@@ -356,18 +356,54 @@ def jobs_show(ctx: typer.Context, job: Annotated[str, typer.Argument(help="Job i
 
 
 @jobs_app.command("resume")
-def jobs_resume(ctx: typer.Context, job: Annotated[str, typer.Argument(help="Job id or attempt id.")],
-                output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
-    """Resolve a job whose outcome is unknown by reading the domain back from Virtualmin.
+def jobs_resume(
+    ctx: typer.Context,
+    job: Annotated[str | None, typer.Argument(help="Job id or attempt id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every job to settle: unknown ones, and pending or running "
+                    "ones whose process is gone.")] = False,
+    output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
+) -> None:
+    """Resolve a job whose outcome is unknown (or whose process died) by reading the domain back from
+    Virtualmin. With --all, every such job; a job that cannot be settled yet is a warning, one that
+    fails to resume makes the command exit 6.
 
     Example: praho accounts jobs resume 12
     """
+    from praho_cli.result import Err, ErrorCode, PrahoFailure
     from praho_cli.services.hosting import accounts, provisioning
 
+    if (job is None) == (not all_):
+        raise PrahoFailure.of(ErrorCode.INVALID, "give a job id or --all, not both" if all_ else
+                              "give a job id, or --all")
     app_ = o.app_of(ctx)
     out = app_.renderer(accounts.JOB, output, fields, json)
-    row = provisioning.resume_job(app_.database(), app_.service_context(), _providers(app_), job).unwrap()
-    out.one(row)
+    db, sctx, clients = app_.database(), app_.service_context(), _providers(app_)
+    if job is not None:
+        row = provisioning.resume_job(db, sctx, clients, job).unwrap()
+        out.one(row)
+        _report_resumed(app_, row)
+        return
+    refs = provisioning.resumable_jobs(db, sctx).unwrap()
+    rows, errors = [], []
+    for ref in refs:
+        resumed = provisioning.resume_job(db, sctx, clients, ref)
+        if isinstance(resumed, Err):
+            if resumed.error.details.get("retry_after"):
+                app_.messages.warning(resumed.error.message, event="job.waiting", job=ref)
+            else:
+                errors.append(f"job {ref}: {resumed.error.message}")
+            continue
+        rows.append(resumed.value)
+        _report_resumed(app_, resumed.value)
+    out.many(rows)
+    if errors:
+        raise PrahoFailure.of(ErrorCode.PARTIAL, f"{len(errors)} of {len(refs)} job(s) could not be resumed: "
+                              + "; ".join(errors[:3]))
+    if not refs:
+        app_.messages.info("No job to resume")
+
+
+def _report_resumed(app_: Any, row: dict[str, Any]) -> None:
     if row["status"] == "failed":
         app_.messages.warning(f"Job {row['id']} ({row['domain']}) failed: {row['error']}", event="job.resumed")
     else:

@@ -457,9 +457,9 @@ def _create_command(domain: str, customer_id: str, plan: str | None, template: s
     return " ".join(parts)
 
 
-def _process_gone(db: Database, ctx: ServiceContext, job: ProvisioningJob) -> bool:
+def _process_gone(db: Database, ctx: ServiceContext, attempt_id: str) -> bool:
     """A pending or running job whose create process no longer holds its lease (ledger.locks' rule)."""
-    return not locks.is_held(db, lease_name(job.attempt_id), clock=ctx.now)
+    return not locks.is_held(db, lease_name(attempt_id), clock=ctx.now)
 
 
 @returns_result
@@ -467,8 +467,9 @@ def resumable_jobs(db: Database, ctx: ServiceContext) -> list[str]:
     """Ids of the jobs `accounts jobs resume --all` and cron settle: every ``unknown`` job, and every
     ``pending`` or ``running`` one whose process is gone (its lease shows it dead)."""
     with read_session(db) as session:
-        jobs = [(str(j.id), j) for j in repo.iter_jobs(session) if j.status in ("unknown", "pending", "running")]
-    return [ref for ref, job in jobs if job.status == "unknown" or _process_gone(db, ctx, job)]
+        jobs = [(str(j.id), j.status, j.attempt_id) for j in repo.iter_jobs(session)
+                if j.status in ("unknown", "pending", "running")]
+    return [ref for ref, status, attempt in jobs if status == "unknown" or _process_gone(db, ctx, attempt)]
 
 
 @returns_result
@@ -480,7 +481,7 @@ def resume_job(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: 
             raise fail(ErrorCode.NOT_FOUND, f"no provisioning job {ref!r}")
         if job.status in ("succeeded", "failed"):
             return job_public(job, server_name(session, job.server_id))
-        if job.status in ("pending", "running") and not _process_gone(db, ctx, job):
+        if job.status in ("pending", "running") and not _process_gone(db, ctx, job.attempt_id):
             raise fail(ErrorCode.LOCKED, f"job {job.id}: its create is still running in another process; "
                        "resume it once that process has ended", Retry.RETRIABLE, job=job.id)
         found_server = server_repo.get_by_id(session, job.server_id)
