@@ -44,6 +44,41 @@ def _write_connection_config(app_: Any, name: str, username: str | None, passwor
             set_value(app_.settings.path, f"servers.{name}.{leaf}", value)
 
 
+def _test_connection(app_: Any, server: Any, username: str | None, password_file: str | None,
+                     password_command: str | None, ssh_key: str | None) -> None:
+    """Virtualmin `info` on a server not yet stored, with the credentials `servers add` was given (the
+    environment first, as for every secret) or those already configured."""
+    from praho_cli.config.settings import _read_secret_file, _run_secret_command
+    from praho_cli.result import PrahoFailure
+    from praho_cli.services.hosting import connections
+
+    settings = app_.settings
+    prefix = f"servers.{server.name}"
+    given = {f"{prefix}.username": username, f"{prefix}.ssh_key_file": ssh_key}
+
+    def setting(key: str) -> Any:
+        return given.get(key) or settings.get(key)
+
+    def secret(key: str) -> str | None:
+        value = settings.secret(key)
+        if value is None and key == f"{prefix}.password":
+            if password_file:
+                from pathlib import Path
+
+                return _read_secret_file(Path(password_file).expanduser(), "--password-file")
+            if password_command:
+                return _run_secret_command(password_command, "--password-command")
+        return value
+
+    try:
+        connections.client_provider(setting, secret, app_.env.transport_factory)(server).info()
+    except PrahoFailure as failure:
+        error = failure.error
+        raise PrahoFailure.of(error.code, f"servers add {server.name}: the connection test failed: {error.message}; "
+                              "nothing was stored (--no-check adds it without the test)", error.retry,
+                              **error.details) from None
+
+
 def _remove_connection_config(app_: Any, name: str, keep: bool) -> bool:
     """Remove ``[servers.NAME]`` from the config file; True when a section was there and was kept."""
     from praho_cli.config.files import has_section, remove_section
@@ -70,9 +105,16 @@ def add(
                                 "password, e.g. 'pass show vmin/host1' (saved in the config).")] = None,
     ssh_key: Annotated[str | None, typer.Option("--ssh-key", help="Private key file for SSH (saved in the config).")]
     = None,
+    no_check: Annotated[bool, typer.Option("--no-check", help="Do not test the connection (Virtualmin `info`) "
+                        "before adding.")] = False,
     output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
 ) -> None:
     """Register a server. Credentials go to the configuration's secret sources, never to the ledger.
+
+    An HTTP server's connection is tested first (Virtualmin `info`, with the credentials given here or
+    configured); when it fails nothing is stored and the command exits with the failure's code (69
+    unreachable, 77 credentials refused). An http:// URL draws a warning: the password travels in clear.
+    An SSH server is tested by `servers trust`, which records its host key.
 
     Example: praho servers add vm1 --url https://vm1.hosting.ro:10000 --max-domains 200 --password-file ~/.vm1
     """
@@ -84,6 +126,13 @@ def add(
                                weight=weight or 1, region=region, tags=tuple(tag or ()), ca_file=ca_file,
                                pin_sha256=pin, known_hosts=known_hosts)
     sctx = app_.service_context()
+    with app_.reading() as session:
+        candidate = servers.new_server(session, sctx, name, data).unwrap()
+    if candidate.kind == "http" and (candidate.url or "").startswith("http://"):
+        app_.messages.warning(f"{candidate.name}: {candidate.url} is plain http://: the Webmin password travels "
+                              "in clear; use https:// (with --ca-file or --pin)", event="server.cleartext")
+    if not no_check and candidate.kind == "http":  # an SSH server's first test is `servers trust`
+        _test_connection(app_, candidate, username, password_file, password_command, ssh_key)
     row = app_.transact(lambda s: servers.add_server(s, sctx, name, data))
     _write_connection_config(app_, row["name"], username, password_file, password_command, ssh_key)
     out.one(row)

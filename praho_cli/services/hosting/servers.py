@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -191,6 +192,9 @@ def _normalize(data: ServerInput) -> dict[str, Any]:
         value = getattr(data, key)
         if value is not None:
             out[key] = value.strip() or None
+    if out.get("ca_file") and not Path(out["ca_file"]).expanduser().is_file():
+        raise fail(ErrorCode.INVALID, f"ca-file: {out['ca_file']} does not exist or is not a file (give the CA "
+                   "bundle that signed Webmin's certificate)", field="ca_file")
     return out
 
 
@@ -203,7 +207,8 @@ def find_server(session: Session, name: str) -> Server:
 
 
 @returns_result
-def add_server(session: Session, ctx: ServiceContext, name: str, data: ServerInput) -> dict[str, Any]:
+def new_server(session: Session, ctx: ServiceContext, name: str, data: ServerInput) -> Server:
+    """The server ``add`` would record, validated but not stored (``servers add`` tests its connection)."""
     name = name.strip().lower()
     if not NAME_RE.match(name):
         raise fail(ErrorCode.INVALID, f"name: {name!r} must be 1-63 of a-z, 0-9 and '-', starting with a letter "
@@ -218,7 +223,13 @@ def add_server(session: Session, ctx: ServiceContext, name: str, data: ServerInp
     if values["kind"] == "ssh" and (values.get("ca_file") or values.get("pin_sha256")):
         raise fail(ErrorCode.INVALID, "--ca-file and --pin apply to --url servers; SSH servers use --known-hosts")
     now = ctx.now()
-    server = Server(name=name, created_at=now, updated_at=now, version=1, **values)
+    return Server(name=name, created_at=now, updated_at=now, version=1, **values)
+
+
+@returns_result
+def add_server(session: Session, ctx: ServiceContext, name: str, data: ServerInput) -> dict[str, Any]:
+    server = new_server(session, ctx, name, data).unwrap()
+    now = server.created_at
     repo.insert(session, server)
     public = to_public(server)
     audit.append(session, ts=now, actor=ctx.actor, action="server.add", entity_type="server",
