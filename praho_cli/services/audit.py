@@ -12,7 +12,7 @@ from praho_cli.ledger import audit as chain
 from praho_cli.ledger.models import AuditEvent
 from praho_cli.ledger.models.base import iso
 from praho_cli.records import Field, RecordType
-from praho_cli.result import ErrorCode, Ok, Result, err
+from praho_cli.result import ErrorCode, fail, returns_result
 
 AUDIT_EVENT = RecordType(
     name="audit_event",
@@ -59,15 +59,17 @@ def _public(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def list_events(session: Session, flt: chain.AuditFilter) -> Result[Iterator[dict[str, Any]]]:
+@returns_result
+def list_events(session: Session, flt: chain.AuditFilter) -> Iterator[dict[str, Any]]:
     if flt.limit is not None and flt.limit < 1:
-        return err(ErrorCode.INVALID, "--limit must be at least 1")
+        raise fail(ErrorCode.INVALID, "--limit must be at least 1")
     if flt.since and flt.until and flt.since >= flt.until:
-        return err(ErrorCode.INVALID, "--since must be before --until")
-    return Ok(_public(e) for e in chain.iter_events(session, flt))
+        raise fail(ErrorCode.INVALID, "--since must be before --until")
+    return (_public(e) for e in chain.iter_events(session, flt))
 
 
-def verify_chain(session: Session) -> Result[dict[str, Any]]:
+@returns_result
+def verify_chain(session: Session) -> dict[str, Any]:
     report = chain.verify(session)
     row = {
         "ok": report.broken is None,
@@ -77,4 +79,4 @@ def verify_chain(session: Session) -> Result[dict[str, Any]]:
         "broken_event_id": report.broken.event_id if report.broken else None,
         "problem": report.broken.problem if report.broken else None,
     }
-    return Ok(row)
+    return row
