@@ -20,7 +20,8 @@ SETTING = RecordType(
         Field("key", "string", "Dotted setting name."),
         Field("value", "string|integer|number|boolean|null", "Effective value; secrets are shown as ******** "
               "when set."),
-        Field("source", "string", "Where the value comes from: default, file, profile NAME, env VAR, flag."),
+        Field("source", "string", "Where the value comes from: default, file, profile NAME, env VAR, flag; for a "
+              "secret, also file PATH or command (and which source it overrides)."),
         Field("secret", "boolean", "Whether the value is a secret (never shown)."),
     ),
 )
@@ -31,9 +32,10 @@ def _display(key: str, settings: Settings) -> dict[str, Any]:
     found = schema.find(key)
     secret = bool(found and found[0].secret and found[1] == "value")
     if secret:
-        shown: Any = REDACTED if settings.has_secret(key) else None
-        source = settings.source(key) if key in settings.layers else (
-            f"env {schema.env_name(key)}" if settings.has_secret(key) else "default")
+        # Which source the secret comes from (env overriding a file, a command, a file); never the secret.
+        origin = settings.secret_source(key)
+        shown: Any = REDACTED if origin else None
+        source = origin or "default"
     else:
         shown = settings.get(key)
         source = settings.source(key)
@@ -42,10 +44,23 @@ def _display(key: str, settings: Settings) -> dict[str, Any]:
     return {"key": key, "value": shown, "source": source, "secret": secret}
 
 
+def _secret_base(key: str) -> str | None:
+    """``servers.web1.password`` for ``servers.web1.password_file`` or ``…_command``; else None."""
+    found = schema.find(key)
+    if found and found[0].secret and found[1] != "value":
+        return key.removesuffix(found[1])
+    return None
+
+
 @returns_result
 def show(settings: Settings) -> list[dict[str, Any]]:
     keys = [s.key for s in schema.SETTINGS if "*" not in s.key]
-    keys += [k for k in settings.configured_keys() if k not in keys]
+    configured = settings.configured_keys()
+    for k in configured:
+        base = _secret_base(k)
+        if base and base not in configured:  # the secret a _file/_command source provides gets its own row
+            configured.append(base)
+    keys += [k for k in sorted(configured) if k not in keys]
     return [_display(k, settings) for k in keys]
 
 
