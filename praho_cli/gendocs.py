@@ -19,7 +19,7 @@ SHELLS = ("bash", "zsh", "fish")
 
 
 def record_types() -> dict[str, RecordType]:
-    """Every RecordType declared at module level in praho_cli.services and its packages."""
+    """Every RecordType declared at module level in praho_cli.services and its domain packages."""
     import praho_cli.services as services
 
     found: dict[str, RecordType] = {}

@@ -175,6 +175,33 @@ class Settings:
                 return _run_secret_command(str(raw), where)
         return None
 
+    def secret_source(self, key: str) -> str | None:
+        """Where :meth:`secret` would take the secret from, in the same precedence order, without
+        reading it: "env NAME", "file PATH (from WHERE)", "command (from WHERE)", or the source of a
+        value in the file; a source it overrides is named. None: the secret is not set."""
+        env = self.environ
+        name = schema.env_name(key)
+        found: list[str] = []
+        if env.get(name):
+            found.append(f"env {name}")
+        if env.get(name + "_FILE"):
+            found.append(f"file {env[name + '_FILE']} (env {name}_FILE)")
+        if env.get(name + "_COMMAND"):
+            found.append(f"command (env {name}_COMMAND)")
+        for layer_key in (key, key + "_file", key + "_command"):
+            layer = self.layers.get(layer_key)
+            if layer is None or not layer.value:
+                continue
+            if layer_key == key:
+                found.append(layer.source)
+            elif layer_key.endswith("_file"):
+                found.append(f"file {layer.value} ({layer_key} in {layer.source})")
+            else:
+                found.append(f"command ({layer_key} in {layer.source})")
+        if not found:
+            return None
+        return found[0] + (f", overriding {'; '.join(found[1:])}" if len(found) > 1 else "")
+
     def has_secret(self, key: str) -> bool:
         name = schema.env_name(key)
         if any(self.environ.get(name + s) for s in ("", "_FILE", "_COMMAND")):

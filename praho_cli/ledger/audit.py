@@ -57,19 +57,21 @@ def canonical(value: Any) -> str:
 
 def _event_payload(event: Any) -> str:
     """The hashed text of an event: an AuditEvent row or a mapping with the same names."""
-    get = event.get if isinstance(event, Mapping) else lambda name: getattr(event, name)
-    return canonical(
-        {
-            "seq": get("seq"),
-            "ts": iso(get("ts")),
-            "actor": get("actor"),
-            "action": get("action"),
-            "entity_type": get("entity_type"),
-            "entity_id": get("entity_id"),
-            "before": get("before_json"),
-            "after": get("after_json"),
-        }
-    )
+    get = event.get if isinstance(event, Mapping) else lambda name: getattr(event, name, None)
+    payload = {
+        "seq": get("seq"),
+        "ts": iso(get("ts")),
+        "actor": get("actor"),
+        "action": get("action"),
+        "entity_type": get("entity_type"),
+        "entity_id": get("entity_id"),
+        "before": get("before_json"),
+        "after": get("after_json"),
+    }
+    proof = get("proof")
+    if proof is not None:  # only when present: events written before proofs existed hash as they did
+        payload["proof"] = proof
+    return canonical(payload)
 
 
 def compute_hash(prev_hash: str, event: Any) -> str:
@@ -89,8 +91,13 @@ def append(
     entity_id: str | int,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    proves: object | None = None,
 ) -> dict[str, Any]:
     """Append one event in the caller's transaction and return it (a mapping of its columns).
+
+    ``proves`` is the row the event creates (an issued ``BillingDocument``, a ``Payment``, a
+    ``Refund``; or a proof already computed): its proof (``ledger/proofs.py``) is chained with the
+    event, and ``audit verify`` recomputes it from the row.
 
     The head row is locked (FOR UPDATE on PostgreSQL; SQLite's writers are serialised by BEGIN
     IMMEDIATE) and stays locked until commit, so sequence numbers are gapless and every event's hash
@@ -104,6 +111,10 @@ def append(
         "before_json": canonical(redact(before)) if before is not None else None,
         "after_json": canonical(redact(after)) if after is not None else None,
     }
+    if proves is not None:
+        from praho_cli.ledger import proofs
+
+        event["proof"] = proves if isinstance(proves, str) else proofs.of(session, proves)
     seq, prev_hash = session.execute(
         select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()).one()
     event.update(seq=seq + 1, prev_hash=prev_hash)
@@ -195,3 +206,21 @@ def verify(session: Session) -> VerifyReport:
                        "events were removed from the end"),
         )
     return VerifyReport(checked, last, None)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain's head: the last sequence number and hash written (0 and the genesis hash when empty)."""
+    row = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).first()
+    return (int(row.seq), str(row.hash)) if row is not None else (0, GENESIS)
+
+
+def hash_at(session: Session, seq: int) -> str | None:
+    """The hash of event ``seq`` as stored (None: no such event)."""
+    value = session.execute(select(col(AuditEvent.hash)).where(col(AuditEvent.seq) == seq)).scalar()
+    return str(value) if value is not None else None
+
+
+def seq_of_hash(session: Session, digest: str) -> int | None:
+    """The sequence number of the event with this hash (None: no such event)."""
+    value = session.execute(select(col(AuditEvent.seq)).where(col(AuditEvent.hash) == digest)).scalar()
+    return int(value) if value is not None else None

@@ -11,7 +11,7 @@ from praho_cli.config.settings import Settings, coerce
 from praho_cli.ledger.engine import redact_url
 from praho_cli.private_files import write_private
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
+from praho_cli.result import ErrorCode, fail, returns_result
 
 SETTING = RecordType(
     name="setting",
@@ -20,7 +20,8 @@ SETTING = RecordType(
         Field("key", "string", "Dotted setting name."),
         Field("value", "string|integer|number|boolean|null", "Effective value; secrets are shown as ******** "
               "when set."),
-        Field("source", "string", "Where the value comes from: default, file, profile NAME, env VAR, flag."),
+        Field("source", "string", "Where the value comes from: default, file, profile NAME, env VAR, flag; for a "
+              "secret, also file PATH or command (and which source it overrides)."),
         Field("secret", "boolean", "Whether the value is a secret (never shown)."),
     ),
 )
@@ -31,9 +32,10 @@ def _display(key: str, settings: Settings) -> dict[str, Any]:
     found = schema.find(key)
     secret = bool(found and found[0].secret and found[1] == "value")
     if secret:
-        shown: Any = REDACTED if settings.has_secret(key) else None
-        source = settings.source(key) if key in settings.layers else (
-            f"env {schema.env_name(key)}" if settings.has_secret(key) else "default")
+        # Which source the secret comes from (env overriding a file, a command, a file); never the secret.
+        origin = settings.secret_source(key)
+        shown: Any = REDACTED if origin else None
+        source = origin or "default"
     else:
         shown = settings.get(key)
         source = settings.source(key)
@@ -42,43 +44,57 @@ def _display(key: str, settings: Settings) -> dict[str, Any]:
     return {"key": key, "value": shown, "source": source, "secret": secret}
 
 
-def show(settings: Settings) -> Result[list[dict[str, Any]]]:
+def _secret_base(key: str) -> str | None:
+    """``servers.web1.password`` for ``servers.web1.password_file`` or ``…_command``; else None."""
+    found = schema.find(key)
+    if found and found[0].secret and found[1] != "value":
+        return key.removesuffix(found[1])
+    return None
+
+
+@returns_result
+def show(settings: Settings) -> list[dict[str, Any]]:
     keys = [s.key for s in schema.SETTINGS if "*" not in s.key]
-    keys += [k for k in settings.configured_keys() if k not in keys]
-    return Ok([_display(k, settings) for k in keys])
+    configured = settings.configured_keys()
+    for k in configured:
+        base = _secret_base(k)
+        if base and base not in configured:  # the secret a _file/_command source provides gets its own row
+            configured.append(base)
+    keys += [k for k in sorted(configured) if k not in keys]
+    return [_display(k, settings) for k in keys]
 
 
-def get(settings: Settings, key: str) -> Result[dict[str, Any]]:
+@returns_result
+def get(settings: Settings, key: str) -> dict[str, Any]:
     found = schema.find(key)
     if found is None:
-        return err(ErrorCode.INVALID, f"unknown setting {key!r}; `praho config show` lists them")
+        raise fail(ErrorCode.INVALID, f"unknown setting {key!r}; `praho config show` lists them")
     if "*" in key:
-        return err(ErrorCode.INVALID, f"{key!r} is a pattern; name the server, e.g. servers.web1.username")
-    return Ok(_display(key, settings))
+        raise fail(ErrorCode.INVALID, f"{key!r} is a pattern; name the server, e.g. servers.web1.username")
+    return _display(key, settings)
 
 
-def set_(settings: Settings, key: str, raw: str) -> Result[dict[str, Any]]:
+@returns_result
+def set_(settings: Settings, key: str, raw: str) -> dict[str, Any]:
     found = schema.find(key)
     if found is None:
-        return err(ErrorCode.INVALID, f"unknown setting {key!r}; `praho config show` lists them")
+        raise fail(ErrorCode.INVALID, f"unknown setting {key!r}; `praho config show` lists them")
     setting, how = found
     if "*" in key:
-        return err(ErrorCode.INVALID, f"{key!r} is a pattern; name the server, e.g. servers.web1.username")
+        raise fail(ErrorCode.INVALID, f"{key!r} is a pattern; name the server, e.g. servers.web1.username")
     if how == "value" and setting.secret:
-        return err(ErrorCode.INVALID, f"{key} is a secret and is never taken from the command line (it would stay "
+        raise fail(ErrorCode.INVALID, f"{key} is a secret and is never taken from the command line (it would stay "
                    f"in your shell history); set {key}_file or {key}_command, or {schema.env_name(key)}")
     # Like an unknown key, a value of the wrong type is bad input on the command line (exit 2);
     # exit 78 is for a config file or environment that praho cannot use.
     value: Any = raw if how != "value" else coerce(setting, raw, None, code=ErrorCode.INVALID, setting_it=True)
     set_value(settings.path, key, value, settings.profile)
-    return Ok({"key": key, "value": value, "source": f"profile {settings.profile}" if settings.profile else "file",
-               "secret": False})
+    return {"key": key, "value": value, "source": f"profile {settings.profile}" if settings.profile else "file",
+            "secret": False}
 
 
-def init_file(path: Path, force: bool) -> Result[dict[str, Any]]:
+@returns_result
+def init_file(path: Path, force: bool) -> dict[str, Any]:
     """The starter file, mode 0600; an existing file only with ``force``, a symbolic link never."""
-    try:
-        write_private(path, starter_file(), what="config file", replace=force)
-    except PrahoFailure as failure:
-        return Err(failure.error)
-    return Ok({"path": str(path)})
+    write_private(path, starter_file(), what="config file", replace=force)
+    return {"path": str(path)}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, Ok, PrahoFailure, Result
+from praho_cli.result import returns_result
 from praho_cli.services.context import ServiceContext
 
 DEMO_STEP = RecordType(
@@ -37,9 +37,10 @@ DEMO_SETTINGS = {
 }
 
 
+@returns_result
 def run_demo(
     workdir: Path, ctx: ServiceContext, note: Callable[[str], None] = lambda _m: None
-) -> Result[list[dict[str, Any]]]:
+) -> list[dict[str, Any]]:
     from praho_cli.ledger.engine import open_database, sqlite_url_for
     from praho_cli.ledger.uow import run_in_transaction
     from praho_cli.services.billing import customers
@@ -93,11 +94,9 @@ def run_demo(
                 record("sync stats", row["server"], f"{row['remote_domains']} domain(s) in Virtualmin")
             _billing(db, ctx, customer["email"], record)
         record("stop simulator", "vm1, vm2", "stopped")
-    except PrahoFailure as failure:
-        return Err(failure.error)
     finally:
         db.engine.dispose()
-    return Ok(steps)
+    return steps
 
 
 def _billing(db: Any, ctx: ServiceContext, customer: str, record: Callable[[str, str, str], None]) -> None:

@@ -16,38 +16,49 @@ from sqlmodel import Session
 
 from praho_cli.ledger import idempotency as store
 from praho_cli.ledger.models.base import iso
-from praho_cli.result import ErrorCode, Ok, Result, err
+from praho_cli.result import Err, ErrorCode, Ok, Result, fail, returns_result
 from praho_cli.services.context import ServiceContext
 
 MAX_KEY_LENGTH = 200
 
 
+@returns_result
 def idempotent(
     session: Session,
     ctx: ServiceContext,
     key: str | None,
     command: str,
     params: Mapping[str, Any],
-    work: Callable[[], Result[dict[str, Any]]],
-) -> Result[dict[str, Any]]:
-    """Run ``work`` once per key; its result is stored after it, in the same transaction."""
+    work: Callable[[], Result[dict[str, Any]] | dict[str, Any]],
+) -> dict[str, Any]:
+    """Run ``work`` once per key; its result is stored after it, in the same transaction.
+
+    ``work`` returns a ``Result`` (a public service's) or a plain value, or raises; the caller gets
+    ``Ok(value)`` or ``Err(error)`` either way, and only a value is stored under the key."""
     if key is None:
-        return work()
+        return _value(work())
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
-        return err(ErrorCode.INVALID, f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters")
+        raise fail(ErrorCode.INVALID, f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters")
     digest = store.params_hash(command, params)
     seen = store.lookup(session, key)
     if seen is not None:
         if seen.command != command or seen.params_hash != digest:
-            return err(
+            raise fail(
                 ErrorCode.CONFLICT,
                 f"idempotency key {key!r} was already used by {seen.command} at {iso(seen.created_at)} "
                 "with different parameters",
                 key=key,
             )
-        return Ok(json.loads(seen.result_json))
+        stored: dict[str, Any] = json.loads(seen.result_json)
+        return stored
     started = ctx.now()
-    result = work()
-    if isinstance(result, Ok):
-        store.store(session, key, command, digest, result.value, started)
-    return result
+    value = _value(work())
+    store.store(session, key, command, digest, value, started)
+    return value
+
+
+def _value(outcome: Result[dict[str, Any]] | dict[str, Any]) -> dict[str, Any]:
+    """The work's value: an ``Err`` is raised again (nothing is stored), an ``Ok`` unwrapped."""
+    if isinstance(outcome, Ok | Err):
+        return outcome.unwrap()
+    return outcome

@@ -734,7 +734,7 @@ def issue_document(
         _number(session, document, issue_date, series)
         public.update(number=document.number_text, fiscal_year=document.fiscal_year)
         audit.append(session, ts=document.issued_at or ctx.now(), actor=ctx.actor, action=f"{kind.value}.issue",
-                     entity_type=kind.value, entity_id=str(document.id), after=public)
+                     entity_type=kind.value, entity_id=str(document.id), after=public, proves=document)
         return Ok(public)
 
     return idempotent(session, ctx, idempotency_key, f"{kind.value}s.issue", {"ref": ref}, work)
@@ -813,7 +813,7 @@ def cancel_invoice(
                      entity_id=str(invoice.id), before=before,
                      after={**before, "status": "cancelled", "credit_note": note.number_text})
         audit.append(session, ts=ctx.now(), actor=ctx.actor, action="credit_note.issue",
-                     entity_type="credit_note", entity_id=public["id"], after=public)
+                     entity_type="credit_note", entity_id=public["id"], after=public, proves=note)
         return Ok(public)
 
     return idempotent(session, ctx, idempotency_key, "invoices.cancel", {"ref": ref, "reason": reason}, work)

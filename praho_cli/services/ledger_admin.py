@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from praho_cli.ledger import schema
 from praho_cli.ledger.engine import Database, ping
 from praho_cli.records import Field, RecordType
-from praho_cli.result import ErrorCode, Ok, Result, err
+from praho_cli.result import ErrorCode, Result, fail, returns_result
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -41,32 +41,35 @@ def _status(db: Database, previous: str | None = None, differences: list[str] | 
     }
 
 
-def upgrade(db: Database) -> Result[dict[str, Any]]:
+@returns_result
+def upgrade(db: Database) -> dict[str, Any]:
     ping(db)
     before, _after = schema.upgrade(db)
-    return Ok(_status(db, previous=before))
+    return _status(db, previous=before)
 
 
-def current(db: Database) -> Result[dict[str, Any]]:
+@returns_result
+def current(db: Database) -> dict[str, Any]:
     ping(db)
-    return Ok(_status(db))
+    return _status(db)
 
 
-def check(db: Database) -> Result[dict[str, Any]]:
+@returns_result
+def check(db: Database) -> dict[str, Any]:
     """Exit 7 (differences) when the ledger is behind, or its tables differ from the models."""
     ping(db)
     status = _status(db)
     if status["current"] is None:
-        return err(ErrorCode.DIFFERENCES, "the ledger has no schema; run `praho init`", **status)
+        raise fail(ErrorCode.DIFFERENCES, "the ledger has no schema; run `praho init`", **status)
     if not status["up_to_date"]:
-        return err(ErrorCode.DIFFERENCES, f"the ledger is at {status['current']}, praho needs {status['head']}; "
+        raise fail(ErrorCode.DIFFERENCES, f"the ledger is at {status['current']}, praho needs {status['head']}; "
                    "run `praho db upgrade`", **status)
     diffs = schema.diff_against_models(db)
     if diffs:
         status["differences"] = diffs
-        return err(ErrorCode.DIFFERENCES, f"the ledger's tables differ from praho's models: {'; '.join(diffs)}",
+        raise fail(ErrorCode.DIFFERENCES, f"the ledger's tables differ from praho's models: {'; '.join(diffs)}",
                    **status)
-    return Ok(status)
+    return status
 
 
 # Steps that fill a new ledger with default data, as "module:function" taking (session, ctx) and
@@ -83,7 +86,8 @@ def ensure_config_file(path: Any) -> str | None:
     return str(path) if result.ok else None
 
 
-def initialize(db: Database, make_ctx: Any) -> Result[dict[str, Any]]:
+@returns_result
+def initialize(db: Database, make_ctx: Any) -> dict[str, Any]:
     import importlib
 
     from praho_cli.ledger.uow import run_in_transaction
@@ -98,7 +102,5 @@ def initialize(db: Database, make_ctx: Any) -> Result[dict[str, Any]]:
         def work(session: Session, f: Any = func) -> Result[Any]:
             return f(session, ctx)
 
-        result = run_in_transaction(db, work)
-        if not result.ok:
-            return result
-    return Ok(_status(db, previous=before))
+        run_in_transaction(db, work).unwrap()
+    return _status(db, previous=before)

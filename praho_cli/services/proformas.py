@@ -73,7 +73,7 @@ def convert_locked(session: Session, ctx: ServiceContext, proforma: BillingDocum
     audit.append(session, ts=now, actor=ctx.actor, action="proforma.convert", entity_type="proforma",
                  entity_id=str(proforma.id), after={"invoice": invoice.number_text, "status": "converted"})
     audit.append(session, ts=now, actor=ctx.actor, action="invoice.issue", entity_type="invoice",
-                 entity_id=public["id"], after=public)
+                 entity_id=public["id"], after=public, proves=invoice)
     return invoice
 
 

@@ -119,3 +119,32 @@ def test_config_init_is_private_under_any_umask(cli, tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert tomllib.loads(path.read_text())["billing"]["due_days"] == 30
+
+
+def test_show_names_the_source_of_each_secret_never_the_secret(cli, tmp_path):
+    """A secret's row says where it comes from, in the order praho reads them (env first), and which
+    source that overrides; the value stays redacted."""
+    secret_file = tmp_path / "web2.pass"
+    secret_file.write_text("from-a-file\n")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[servers.web1]\npassword = "hunter2"\n'
+                   f'[servers.web2]\npassword_file = "{secret_file}"\n'
+                   '[servers.web3]\npassword_command = "pass show vmin/web3"\n')
+    cfg.chmod(0o600)
+    env = {"PRAHO_SERVERS_WEB1_PASSWORD": "from-the-env"}
+    r = cli("--config", str(cfg), "config", "show", "-o", "json", env=env)
+    assert r.exit_code == 0, r.stderr
+    rows = {row["key"]: row for row in r.json()}
+    assert rows["servers.web1.password"] == {
+        "key": "servers.web1.password", "value": "********", "source": "env PRAHO_SERVERS_WEB1_PASSWORD, overriding file",
+        "secret": True}
+    assert rows["servers.web2.password"]["source"] == f"file {secret_file} (servers.web2.password_file in file)"
+    assert rows["servers.web3.password"]["source"] == "command (servers.web3.password_command in file)"
+    assert {rows[k]["value"] for k in ("servers.web1.password", "servers.web2.password",
+                                       "servers.web3.password")} == {"********"}
+    env_file = cli("--config", str(cfg), "config", "get", "servers.web2.password", "--json",
+                   env={"PRAHO_SERVERS_WEB2_PASSWORD_COMMAND": "echo x"}).json()
+    assert env_file["source"] == ("command (env PRAHO_SERVERS_WEB2_PASSWORD_COMMAND), overriding file "
+                                  f"{secret_file} (servers.web2.password_file in file)")
+    out = r.stdout + r.stderr
+    assert not any(s in out for s in ("hunter2", "from-the-env", "from-a-file"))

@@ -99,7 +99,7 @@ def test_suspension_waits_for_every_overdue_invoice_and_spares_manual_suspension
 
 
 def test_a_failing_task_does_not_stop_the_others_and_exits_6(billed: Hosting, monkeypatch: Any) -> None:
-    from praho_cli.services import cron
+    from praho_cli.services.cron import tasks as cron
 
     def broken(*_args: Any) -> Any:
         raise RuntimeError("boom")
@@ -180,7 +180,7 @@ class _PingServer:
 
 
 def test_ping_url_gets_start_and_exit_status(billed: Hosting, monkeypatch: Any) -> None:
-    from praho_cli.services import cron
+    from praho_cli.services.cron import tasks as cron
 
     pings = _PingServer()
     try:

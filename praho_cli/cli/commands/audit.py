@@ -1,4 +1,4 @@
-"""praho audit list|verify"""
+"""praho audit list|verify|anchor|prove-existing"""
 
 from __future__ import annotations
 
@@ -53,11 +53,23 @@ def list_(
 
 
 @app.command("verify")
-def verify(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
-    """Recompute the hash chain; exit 7 and name the first broken link if any event was edited,
-    deleted or reordered.
+def verify(
+    ctx: typer.Context,
+    expect_head: Annotated[str | None, typer.Option(
+        "--expect-head", metavar="HASH", help="Fail unless the chain still holds this head hash "
+        "(from `praho audit anchor`, stored away from the ledger).")] = None,
+    expect_seq: Annotated[int | None, typer.Option(
+        "--expect-seq", metavar="N", help="Fail unless the chain still holds event N (with --expect-head: "
+        "with that hash).")] = None,
+    output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
+) -> None:
+    """Recompute the hash chain and every issued document, payment and refund against the audit event that
+    created it; exit 7 and name the first broken link, the rows that differ, or a missing anchor.
 
-    Example: praho audit verify --json
+    Prints the chain's head (sequence and hash): store it elsewhere and give it back with --expect-head /
+    --expect-seq to prove nothing was cut from the end since.
+
+    Example: praho audit verify --expect-seq 1200 --expect-head 3f5a…
     """
     from praho_cli.result import ErrorCode, PrahoFailure
     from praho_cli.services import audit
@@ -65,9 +77,44 @@ def verify(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fi
     app_ = o.app_of(ctx)
     out = app_.renderer(audit.AUDIT_VERIFY, output, fields, json)
     with app_.reading() as session:
-        report = audit.verify_chain(session).unwrap()
+        report = audit.verify_chain(session, expect_head, expect_seq).unwrap()
     out.one(report)
-    if not report["ok"]:
+    if report["broken_seq"] is not None:
         raise PrahoFailure.of(ErrorCode.DIFFERENCES, f"audit chain broken at event {report['broken_seq']}: "
                               f"{report['problem']}")
-    app_.messages.success(f"Audit chain intact: {report['checked']} events verified")
+    if not report["ok"]:
+        raise PrahoFailure.of(ErrorCode.DIFFERENCES, f"audit verification failed: {report['problem']}")
+    app_.messages.success(f"Audit chain intact: {report['checked']} events verified, {report['proven']} ledger "
+                          f"row(s) proven; head {report['head_seq']} {report['head_hash']}")
+
+
+@app.command("anchor")
+def anchor(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
+    """Print the chain's head (sequence number and hash) to store away from the ledger, e.g. mailed by cron;
+    `audit verify --expect-seq N --expect-head HASH` later proves no event was cut from the end since.
+
+    Example: praho audit anchor -o json
+    """
+    from praho_cli.services import audit
+
+    app_ = o.app_of(ctx)
+    out = app_.renderer(audit.AUDIT_ANCHOR, output, fields, json)
+    with app_.reading() as session:
+        out.one(audit.anchor(session).unwrap())
+
+
+@app.command("prove-existing")
+def prove_existing(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
+    """Prove, once, the documents, payments and refunds written before praho proved rows (a ledger upgraded
+    from an older praho): one audit event per row without one. Check those rows first; refused while the
+    chain is broken.
+
+    Example: praho audit prove-existing -o json
+    """
+    from praho_cli.services import audit
+
+    app_ = o.app_of(ctx)
+    out = app_.renderer(audit.PROVED, output, fields, json)
+    rows = app_.transact(lambda s: audit.prove_existing(s, app_.service_context()))
+    out.many(rows)
+    app_.messages.success(f"Proved {len(rows)} ledger row(s)", event="audit.proved", count=len(rows))

@@ -44,11 +44,12 @@ def run(
     """
     from praho_cli.cli.commands.servers import client_provider
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import cron
+    from praho_cli.services.cron import records as cron_records
+    from praho_cli.services.cron import runner as cron_runner
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(cron.TASK_RUN, output, fields, json)
-    tasks = cron.select_tasks(only or [], skip or []).unwrap()
+    out = app_.renderer(cron_records.TASK_RUN, output, fields, json)
+    tasks = cron_runner.select_tasks(only or [], skip or []).unwrap()
     url = ping_url or str(app_.settings.get("cron.ping_url") or "")
     stderr = app_.env.stderr
 
@@ -57,11 +58,11 @@ def run(
         stderr.write(jsonlib.dumps({"run_id": app_.run_id, **payload}, ensure_ascii=False) + "\n")
         stderr.flush()
 
-    hooks = cron.CronHooks(clients=client_provider(app_), notify=notify,
+    hooks = cron_runner.CronHooks(clients=client_provider(app_), notify=notify,
                            on_start=(lambda: _ping(app_, url, "start")) if url else None)
     db = app_.database()
     try:
-        report = cron.run_cron(db, app_.service_context(), hooks, tasks, wait_seconds=wait,
+        report = cron_runner.run_cron(db, app_.service_context(), hooks, tasks, wait_seconds=wait,
                                lock_ttl_seconds=int(app_.settings.get("lock_ttl_seconds"))).unwrap()
     except PrahoFailure as failure:
         if url and failure.error.code is not ErrorCode.LOCKED:
@@ -92,14 +93,15 @@ def status(ctx: typer.Context, output: o.Output = None, json: o.Json = False, fi
     Example: praho cron status -o json
     """
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import cron
+    from praho_cli.services.cron import records as cron_records
+    from praho_cli.services.cron import status as cron_status
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(cron.TASK_STATUS, output, fields, json)
+    out = app_.renderer(cron_records.TASK_STATUS, output, fields, json)
     sctx = app_.service_context()
     with app_.reading() as session:
-        rows = cron.task_status(session, sctx).unwrap()
-        last = cron.list_runs(session, 1).unwrap()
+        rows = cron_status.task_status(session, sctx).unwrap()
+        last = cron_status.list_runs(session, 1).unwrap()
     out.many(rows)
     if last:
         app_.messages.info(f"last run {last[0]['run_id']}: {last[0]['status']} (started {last[0]['started_at']})",
@@ -122,12 +124,13 @@ def runs(
 
     Example: praho cron runs --limit 5 -o json
     """
-    from praho_cli.services import cron
+    from praho_cli.services.cron import records as cron_records
+    from praho_cli.services.cron import status as cron_status
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(cron.RUN, output, fields, json)
+    out = app_.renderer(cron_records.RUN, output, fields, json)
     with app_.reading() as session:
-        out.many(cron.list_runs(session, limit).unwrap())
+        out.many(cron_status.list_runs(session, limit).unwrap())
 
 
 @app.command("install")
@@ -156,7 +159,7 @@ def install(
     from praho_cli.config.settings import default_data_dir
     from praho_cli.private_files import ensure_private_file
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import cron
+    from praho_cli.services.cron import crontab as cron_crontab
 
     app_ = o.app_of(ctx)
     if len(schedule.split()) != 5:
@@ -172,7 +175,7 @@ def install(
     state_home = Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state").absolute()
     pinned = {"XDG_DATA_HOME": str(default_data_dir(environ).parent.absolute()), "XDG_STATE_HOME": str(state_home)}
     log = os.path.abspath(log_file) if log_file else str(state_home / "praho" / "cron.log")
-    line = cron.crontab_line(praho, schedule, profile, config, log, pinned)
+    line = cron_crontab.crontab_line(praho, schedule, profile, config, log, pinned)
     shell_only = sorted(name for name in environ if name.startswith("PRAHO_") and name not in CRON_IGNORES)
     if shell_only:
         app_.messages.warning(f"cron will not see {', '.join(shell_only)} (set only in this shell): put them in "
@@ -183,7 +186,7 @@ def install(
     if print_:
         app_.env.stdout.write(line + "\n")
         return
-    done = cron.install_crontab(line, environ.get("PRAHO_CRONTAB", "crontab")).unwrap()
+    done = cron_crontab.install_crontab(line, environ.get("PRAHO_CRONTAB", "crontab")).unwrap()
     app_.env.stdout.write(line + "\n")
     app_.messages.success(f"crontab line {done} (see crontab -l)", event="cron.installed")
 

@@ -60,10 +60,11 @@ def scan(
     from praho_cli.cli.commands.servers import client_provider
     from praho_cli.ledger import locks
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import drift
+    from praho_cli.services.drift import records as drift_records
+    from praho_cli.services.drift import scan as drift_scan
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(drift.DRIFT, output, fields, json)
+    out = app_.renderer(drift_records.DRIFT, output, fields, json)
     db = app_.database()
     sctx = app_.service_context()
     names = server or []
@@ -71,7 +72,7 @@ def scan(
     try:
         with locks.acquire(db, "drift-scan", app_.run_id, ttl_seconds=int(app_.settings.get("lock_ttl_seconds")),
                            wait_seconds=wait, clock=app_.now):
-            report = drift.scan(db, sctx, client_provider(app_), names, progress, parallel).unwrap()
+            report = drift_scan.scan(db, sctx, client_provider(app_), names, progress, parallel).unwrap()
     finally:
         if bar is not None:
             bar.stop()
@@ -103,12 +104,12 @@ def list_(
 
     Example: praho drift list --kind status_mismatch -o json
     """
-    from praho_cli.services import drift
+    from praho_cli.services.drift import records as drift_records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(drift.DRIFT, output, fields, json)
+    out = app_.renderer(drift_records.DRIFT, output, fields, json)
     with app_.reading() as session:
-        out.many(drift.list_records(session, status, kind, server.lower() if server else None).unwrap())
+        out.many(drift_records.list_records(session, status, kind, server.lower() if server else None).unwrap())
 
 
 @app.command("show")
@@ -118,12 +119,12 @@ def show(ctx: typer.Context, record: Annotated[str, typer.Argument(help="Drift r
 
     Example: praho drift show 12 --json
     """
-    from praho_cli.services import drift
+    from praho_cli.services.drift import records as drift_records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(drift.DRIFT, output, fields, json)
+    out = app_.renderer(drift_records.DRIFT, output, fields, json)
     with app_.reading() as session:
-        out.one(drift.show_record(session, record).unwrap())
+        out.one(drift_records.show_record(session, record).unwrap())
 
 
 @app.command("resolve")
@@ -149,19 +150,21 @@ def resolve(
     """
     from praho_cli.cli.commands.servers import client_provider
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import drift
+    from praho_cli.services.drift import plan as drift_plan
+    from praho_cli.services.drift import records as drift_records
+    from praho_cli.services.drift import resolve as drift_resolve
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(drift.RESOLUTION, output, fields, json)
+    out = app_.renderer(drift_records.RESOLUTION, output, fields, json)
     chosen = [name for name, flag in (("push", push), ("adopt", adopt), ("ignore", ignore)) if flag]
     if len(chosen) != 1:
         raise PrahoFailure.of(ErrorCode.INVALID, "give exactly one of --push, --adopt or --ignore --reason R")
-    req = drift.ResolveRequest(ids=tuple(ids or ()), all_=all_, kind=kind, action=chosen[0], reason=reason,
+    req = drift_plan.ResolveRequest(ids=tuple(ids or ()), all_=all_, kind=kind, action=chosen[0], reason=reason,
                                customer=customer, recreate=recreate, dry_run=dry_run)
     if not dry_run and chosen[0] != "ignore":
         target = "all pending drift" + (f" of kind {kind}" if kind else "") if all_ else f"drift {', '.join(ids or [])}"
         app_.confirm(f"{chosen[0].capitalize()} {target}?", yes)
-    rows = drift.resolve(app_.database(), app_.service_context(), client_provider(app_), req).unwrap()
+    rows = drift_resolve.resolve(app_.database(), app_.service_context(), client_provider(app_), req).unwrap()
     out.many(rows)
     bad = [r for r in rows if r["outcome"] in ("refused", "failed")]
     if dry_run:

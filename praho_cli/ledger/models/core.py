@@ -25,6 +25,8 @@ class AuditEvent(SQLModel, table=True):
     after_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # "KIND:sha256" of the row this event created (ledger/proofs.py); null for other events.
+    proof: str | None = Field(default=None, max_length=80)
 
 
 class AuditHead(SQLModel, table=True):

@@ -211,7 +211,8 @@ def record_payment(
         if same is not None:
             extra["duplicate_reference_of"] = str(same.id)
         audit.append(session, ts=now, actor=ctx.actor, action="payment.record", entity_type="payment",
-                     entity_id=public["id"], before={"document_status": before_status}, after={**public, **extra})
+                     entity_id=public["id"], before={"document_status": before_status}, after={**public, **extra},
+                     proves=payment)
         return {**public, **extra}
 
     return idempotent(session, ctx, idempotency_key, "payments.record", params, work).unwrap()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from praho_cli.services.drift_compare import KINDS, Drift, LedgerAccount, ServerRead, compare
+from praho_cli.services.drift.compare import KINDS, Drift, LedgerAccount, ServerRead, compare
 from praho_cli.virtualmin.records import DomainState
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from praho_cli.ledger.models.hosting import Server
 from praho_cli.result import ErrorCode, PrahoFailure
-from praho_cli.services import drift
+from praho_cli.services.drift import scan as drift
 from praho_cli.virtualmin.client import VirtualminClient
 from praho_cli.virtualmin.transport import RemoteReply
 

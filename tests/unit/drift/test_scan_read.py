@@ -7,8 +7,8 @@ from pathlib import Path
 
 from praho_cli.ledger.models.hosting import Server
 from praho_cli.result import ErrorCode, PrahoFailure
-from praho_cli.services import drift
-from praho_cli.services.drift_compare import compare
+from praho_cli.services.drift import scan as drift
+from praho_cli.services.drift.compare import compare
 from praho_cli.virtualmin.client import VirtualminClient
 from tests.unit.virtualmin.fake import FakeTransport
 

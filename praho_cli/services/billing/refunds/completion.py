@@ -33,7 +33,7 @@ def complete(session: Session, ctx: ServiceContext, invoice: BillingDocument, re
     session.add(refund)
     session.flush()
     audit.append(session, ts=now, actor=ctx.actor, action="credit_note.issue", entity_type="credit_note",
-                 entity_id=str(note.id), after=invoices.detail(session, note))
+                 entity_id=str(note.id), after=invoices.detail(session, note), proves=note)
 
 
 def project_invoice(session: Session, ctx: ServiceContext, invoice: BillingDocument, refund_id: int) -> None:

@@ -123,7 +123,8 @@ def _create_locked(session: Session, ctx: ServiceContext, data: RefundInput, key
     session.flush()
     audit.append(session, ts=now, actor=ctx.actor, action="refund.create", entity_type="refund",
                  entity_id=str(refund.id), after=detail(session, refund, allocations=allocations,
-                                                        remaining=max_refundable(d.invoice, d.money) - d.amount_minor))
+                                                        remaining=max_refundable(d.invoice, d.money) - d.amount_minor),
+                 proves=refund)
     if not by_command:
         complete(session, ctx, d.invoice, refund, None)
         project_invoice(session, ctx, d.invoice, refund.id or 0)
