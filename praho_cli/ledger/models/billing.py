@@ -8,10 +8,8 @@ issue credit notes through the same path.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint
-from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Field, SQLModel
 
 from praho_cli.ledger.models.base import NEVER_REUSED, UTCDateTime, surrogate_id
@@ -120,18 +118,6 @@ class BillingDocument(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     version: int = Field(default=1)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        """A column goes straight to SQLAlchemy's instrumentation. SQLModel would then also run
-        pydantic's __setattr__, which for a table model stores the same value in the same instance
-        dict again; issuing sets some twenty-five columns per document, in every issuing process."""
-        if name in _DOCUMENT_COLUMNS:
-            set_attribute(self, name, value)
-        else:
-            super().__setattr__(name, value)
-
-
-_DOCUMENT_COLUMNS = frozenset(BillingDocument.__table__.columns.keys())  # type: ignore[attr-defined]
 
 
 class DocumentLine(SQLModel, table=True):
