@@ -2,7 +2,7 @@
 
     python bench/bench_issuing.py [--pg-url URL] [--tree OTHER_CHECKOUT] [--write]
 
-Each process loops ``services.invoices.issue_document`` over drafts of two lines, one unit of work
+Each process loops ``services.issuing.issue_document`` over drafts of two lines, one unit of work
 per invoice, as the CLI runs it: lock the draft, price it at its tax point, freeze the snapshots,
 take the number, append the audit event, commit. "Bare" is a transaction that only locks and
 increments one counter row on the same database: the physical limit of any gapless scheme.
@@ -55,7 +55,7 @@ def worker(spec: dict[str, Any]) -> None:
     from praho_cli.billing.numbering import DocumentKind
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import invoices
+    from praho_cli.services.billing.documents import issuing
     from praho_cli.services.context import ServiceContext
 
     db = open_database(spec["url"])
@@ -71,7 +71,7 @@ def worker(spec: dict[str, Any]) -> None:
     started = time.time()
     if spec["mode"] == "issue":
         for doc_id in spec["ids"]:
-            run_in_transaction(db, lambda s, d=doc_id: invoices.issue_document(
+            run_in_transaction(db, lambda s, d=doc_id: issuing.issue_document(
                 s, ctx, DocumentKind.INVOICE, str(d))).unwrap()
     else:
         for _ in range(spec["count"]):
@@ -113,9 +113,9 @@ def seed(url: str, count: int) -> tuple[list[int], int]:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
     from praho_cli.result import Ok
-    from praho_cli.services import invoices
-    from praho_cli.services.billing.customers import CustomerInput, add_customer
+    from praho_cli.services.billing.documents import drafts
     from praho_cli.services.context import ServiceContext
+    from praho_cli.services.billing.customers import CustomerInput, add_customer
 
     db = open_database(url)
     ctx = ServiceContext(now=lambda: NOW, actor="bench", setting=SETTINGS.get)
@@ -123,7 +123,7 @@ def seed(url: str, count: int) -> tuple[list[int], int]:
     ids: list[int] = []
     for start in range(0, count, 200):
         def batch(session: Any, n: int = min(200, count - start)) -> Any:
-            return Ok([int(invoices.create_draft(session, ctx, DocumentKind.INVOICE, invoices.DraftInput(
+            return Ok([int(drafts.create_draft(session, ctx, DocumentKind.INVOICE, drafts.DraftInput(
                 customer="1", lines=("Hosting|1|100", "Backup|2|9.99|standard"))).unwrap()["id"])
                 for _ in range(n)])
 
@@ -181,7 +181,7 @@ def main() -> None:
                           file=sys.stderr)
     lines = [
         "`python bench/bench_issuing.py --write`: invoices issued per second by one loop of "
-        "`services.invoices.issue_document` per process (two lines per invoice, one unit of work each), "
+        "`services.issuing.issue_document` per process (two lines per invoice, one unit of work each), "
         "beside a bare transaction that only locks and increments one counter row. Medians of "
         f"{args.repeat} runs, each on a fresh ledger; load average at the end {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} CPUs.",

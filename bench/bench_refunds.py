@@ -100,14 +100,16 @@ def setup(admin_url: str) -> tuple[str, str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    from praho_cli.billing.numbering import DocumentKind
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.schema import upgrade
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import invoices
-    from praho_cli.services.billing import customers, payments
-    from praho_cli.services.billing.customers import CustomerInput
+    from praho_cli.services.billing import customers
+    from praho_cli.services.billing import payments
+    from praho_cli.services.billing.documents import drafts, issuing
+    from praho_cli.services.billing.documents.drafts import DraftInput
     from praho_cli.services.billing.payments import PaymentInput
-    from praho_cli.services.invoices import DocumentKind, DraftInput
+    from praho_cli.services.billing.customers import CustomerInput
 
     name = f"praho_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -119,10 +121,10 @@ def setup(admin_url: str) -> tuple[str, str]:
     ctx = _ctx()
     run_in_transaction(db, lambda s: customers.add_customer(
         s, ctx, CustomerInput(name="Bench SRL", email="bench@example.ro"))).unwrap()
-    draft = run_in_transaction(db, lambda s: invoices.create_draft(
+    draft = run_in_transaction(db, lambda s: drafts.create_draft(
         s, ctx, DocumentKind.INVOICE, DraftInput(customer="1", lines=("Hosting|1|1000000",)))).unwrap()
     issued = run_in_transaction(
-        db, lambda s: invoices.issue_document(s, ctx, DocumentKind.INVOICE, draft["id"])).unwrap()
+        db, lambda s: issuing.issue_document(s, ctx, DocumentKind.INVOICE, draft["id"])).unwrap()
     amount = f"{issued['total_cents'] // 100}.{issued['total_cents'] % 100:02d}"
     run_in_transaction(db, lambda s: payments.record_payment(
         s, ctx, PaymentInput(amount=amount, invoice=issued["number"]))).unwrap()

@@ -1,6 +1,6 @@
 """Document number templates such as ``{series}{year}-{number:06}``.
 
-The number itself comes from a locked counter row in the issuing transaction (services/series.py);
+The number itself comes from a locked counter row in the issuing transaction (services/billing/series.py);
 this module only validates templates and renders numbers.
 """
 

@@ -103,17 +103,17 @@ def _billing(db: Any, ctx: ServiceContext, customer: str, record: Callable[[str,
     """Issue and pay an invoice where the billing services exist in this build."""
     try:
         from praho_cli.billing.numbering import DocumentKind
-        from praho_cli.services import invoices
         from praho_cli.services.billing import payments
+        from praho_cli.services.billing.documents import drafts, issuing
     except ImportError:
         record("billing", "invoice", "skipped: billing is not part of this build")
         return
     from praho_cli.ledger.uow import run_in_transaction
 
     kind = DocumentKind.INVOICE
-    draft = run_in_transaction(db, lambda s: invoices.create_draft(s, ctx, kind, invoices.DraftInput(
+    draft = run_in_transaction(db, lambda s: drafts.create_draft(s, ctx, kind, drafts.DraftInput(
         customer=customer, lines=("Web hosting Gold, 12 months|1|600.00",)))).unwrap()
-    issued = run_in_transaction(db, lambda s: invoices.issue_document(s, ctx, kind, draft["id"])).unwrap()
+    issued = run_in_transaction(db, lambda s: issuing.issue_document(s, ctx, kind, draft["id"])).unwrap()
     total = issued["total_cents"]
     record("issue invoice", issued["number"], f"{total // 100}.{total % 100:02d} {issued['currency']}")
     amount = f"{total // 100}.{total % 100:02d}"

@@ -75,7 +75,7 @@ def check(db: Database) -> dict[str, Any]:
 # Steps that fill a new ledger with default data, as "module:function" taking (session, ctx) and
 # returning a Result; each feature adds its own (billing: the default document series).
 INIT_STEPS: list[str] = [
-    "praho_cli.services.series:ensure_default_series",
+    "praho_cli.services.billing.series:ensure_default_series",
 ]
 
 

@@ -55,7 +55,7 @@ def worker(spec: dict[str, Any]) -> None:
 def _pause_after_taking_a_number(seconds: float) -> None:
     """Stop right after the counter row was locked and incremented (series.take_number), before
     the audit event and COMMIT."""
-    from praho_cli.services import series
+    from praho_cli.services.billing import series
 
     original = series.take_number
 
@@ -108,9 +108,9 @@ def seed(url: str, drafts: int, line: str = "Hosting|1|100") -> None:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
     from praho_cli.result import Ok
-    from praho_cli.services import invoices
-    from praho_cli.services.billing.customers import CustomerInput, add_customer
+    from praho_cli.services.billing.documents import drafts
     from praho_cli.services.context import ServiceContext
+    from praho_cli.services.billing.customers import CustomerInput, add_customer
 
     db = open_database(url)
     ctx = ServiceContext(now=lambda: FIXED_NOW, actor="seed", setting=SETTINGS.get)
@@ -118,8 +118,8 @@ def seed(url: str, drafts: int, line: str = "Hosting|1|100") -> None:
     for start in range(0, drafts, 100):
         def batch(session: Any, start: int = start) -> Any:
             for _ in range(start, min(start + 100, drafts)):
-                invoices.create_draft(session, ctx, DocumentKind.INVOICE,
-                                      invoices.DraftInput(customer="1", lines=(line,))).unwrap()
+                drafts.create_draft(session, ctx, DocumentKind.INVOICE,
+                                      drafts.DraftInput(customer="1", lines=(line,))).unwrap()
             return Ok(None)
 
         run_in_transaction(db, batch).unwrap()

@@ -14,9 +14,10 @@ from praho_cli.billing.numbering import DocumentKind
 from praho_cli.ledger.uow import read_session, run_in_transaction
 from praho_cli.result import Err, ErrorCode, Ok, PrahoError
 from praho_cli.services import audit as audit_service
-from praho_cli.services import invoices, series
-from praho_cli.services.billing.customers import CustomerInput, add_customer
+from praho_cli.services.billing import series
+from praho_cli.services.billing.documents import detail, drafts, issuing
 from praho_cli.services.context import ServiceContext
+from praho_cli.services.billing.customers import CustomerInput, add_customer
 
 SETTINGS: dict[str, Any] = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO",
                             "seller.vat_payer": True, "seller.name": "Praho Test SRL", "seller.vat_id": "RO18547290",
@@ -33,7 +34,7 @@ TEMPLATES = [  # (code, template, start, expected numbers)
 
 
 def _draft(session: Any, code: str, customer: str = "1") -> int:
-    made = invoices.create_draft(session, CTX, DocumentKind.INVOICE, invoices.DraftInput(
+    made = drafts.create_draft(session, CTX, DocumentKind.INVOICE, drafts.DraftInput(
         customer=customer, series=None if code == "INV" else code, lines=("Hosting|1|100", "Backup|2|9.99|standard"))).unwrap()
     return int(made["id"])
 
@@ -47,7 +48,7 @@ def _issue(db: Any, doc_id: int, key: str | None = None) -> tuple[dict[str, Any]
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
-        issued = run_in_transaction(db, lambda s: invoices.issue_document(s, CTX, DocumentKind.INVOICE,
+        issued = run_in_transaction(db, lambda s: issuing.issue_document(s, CTX, DocumentKind.INVOICE,
                                                                           str(doc_id), key)).unwrap()
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
@@ -77,7 +78,7 @@ def test_every_template_numbers_as_rendered_and_the_ledger_holds_what_the_issue_
             assert not any(s.strip().upper().startswith("COMMIT") for s in statements)  # the unit of work commits
         with read_session(db) as s:
             for issued, _statements in results:
-                stored = invoices.show_document(s, DocumentKind.INVOICE, issued["id"]).unwrap()
+                stored = detail.show_document(s, DocumentKind.INVOICE, issued["id"]).unwrap()
                 for key in ("status", "tax_point", "issue_date", "due_date", "net_cents", "vat_cents", "total_cents",
                             "vat_regime", "number", "fiscal_year", "seller", "customer", "lines"):
                     assert stored[key] == issued[key], (code, key, stored[key], issued[key])
@@ -113,13 +114,13 @@ def test_a_failure_after_the_number_rolls_the_whole_issue_back(db):
     first, second = run_in_transaction(db, lambda s: Ok([_draft(s, "INV"), _draft(s, "INV")])).unwrap()
 
     def issue_then_fail(session: Any) -> Any:
-        invoices.issue_document(session, CTX, DocumentKind.INVOICE, str(first)).unwrap()
+        issuing.issue_document(session, CTX, DocumentKind.INVOICE, str(first)).unwrap()
         return Err(PrahoError(ErrorCode.CONFLICT, "something after the issue failed"))
 
     failed = run_in_transaction(db, issue_then_fail)
     assert isinstance(failed, Err)
     with read_session(db) as s:
-        shown = invoices.show_document(s, DocumentKind.INVOICE, str(first)).unwrap()
+        shown = detail.show_document(s, DocumentKind.INVOICE, str(first)).unwrap()
         events = s.execute(text("SELECT count(*) FROM audit_events WHERE action = 'invoice.issue'")).scalar_one()
     assert (shown["status"], shown["number"], events) == ("draft", None, 0)
     issued, _statements = _issue(db, second)

@@ -29,7 +29,7 @@ def set_(
     """
     from praho_cli.billing.fx import parse_fx_rate
     from praho_cli.cli.parsing import parse_date
-    from praho_cli.services import fx
+    from praho_cli.services.billing import fx
 
     app_ = o.app_of(ctx)
     out = app_.renderer(fx.FX_RATE, output, fields, json)
@@ -55,7 +55,7 @@ def list_(
 
     Example: praho fx list --currency EUR -o json
     """
-    from praho_cli.services import fx
+    from praho_cli.services.billing import fx
 
     app_ = o.app_of(ctx)
     out = app_.renderer(fx.FX_RATE, output, fields, json)

@@ -59,14 +59,14 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
                         "zero, exempt.")] = None,
         output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
     ) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services.billing.documents import drafts, records
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
-        data = invoices.DraftInput(customer=customer, currency=currency, tax_point=_date(tax_point, "--tax-point"),
+        out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
+        data = drafts.DraftInput(customer=customer, currency=currency, tax_point=_date(tax_point, "--tax-point"),
                                    due_days=due_days, series=series, lines=tuple(line or ()))
         sctx = app_.service_context()
-        row = app_.transact(lambda s: invoices.create_draft(s, sctx, _kind(kind_name), data))
+        row = app_.transact(lambda s: drafts.create_draft(s, sctx, _kind(kind_name), data))
         out.one(row)
         from praho_cli.money import format_minor
 
@@ -82,12 +82,12 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         line: Annotated[str, typer.Argument(help="\"description|quantity|unit price[|category]\".")],
         output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
     ) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services.billing.documents import drafts, records
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+        out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
         sctx = app_.service_context()
-        out.one(app_.transact(lambda s: invoices.add_line(s, sctx, _kind(kind_name), document, line)))
+        out.one(app_.transact(lambda s: drafts.add_line(s, sctx, _kind(kind_name), document, line)))
 
 
     @draft_verb("remove-line", help=f"Remove a line from a draft.\n\nExample: praho {plural} remove-line 17 2")
@@ -96,25 +96,25 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         position: Annotated[int, typer.Argument(help="Line number, from 1 (see show).")],
         output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
     ) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services.billing.documents import drafts, records
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+        out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
         sctx = app_.service_context()
-        out.one(app_.transact(lambda s: invoices.remove_line(s, sctx, _kind(kind_name), document, position)))
+        out.one(app_.transact(lambda s: drafts.remove_line(s, sctx, _kind(kind_name), document, position)))
 
 
     @draft_verb("delete", help=f"Delete a draft (issued documents are never deleted).\n\n"
                   f"Example: praho {plural} delete 17 --yes")
     def delete(ctx: typer.Context, document: Ref, yes: o.Yes = False, output: o.Output = None,
                json: o.Json = False, fields: o.Fields = None) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services.billing.documents import drafts, records
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+        out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
         app_.confirm(f"Delete draft {kind_name.replace('_', ' ')} {document}?", yes)
         sctx = app_.service_context()
-        row = app_.transact(lambda s: invoices.delete_draft(s, sctx, _kind(kind_name), document))
+        row = app_.transact(lambda s: drafts.delete_draft(s, sctx, _kind(kind_name), document))
         out.one(row)
         app_.messages.success(f"Deleted draft {row['id']}", event=f"{kind_name}.deleted", id=row["id"])
 
@@ -123,12 +123,12 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
                      f"Example: praho {plural} issue 17 --idempotency-key issue-17"))
     def issue(ctx: typer.Context, document: Ref, idempotency_key: o.IdempotencyKey = None,
               output: o.Output = None, json: o.Json = False, fields: o.Fields = None) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services.billing.documents import issuing, records
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+        out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
         sctx = app_.service_context()
-        row = app_.transact(lambda s: invoices.issue_document(s, sctx, _kind(kind_name), document, idempotency_key))
+        row = app_.transact(lambda s: issuing.issue_document(s, sctx, _kind(kind_name), document, idempotency_key))
         out.one(row)
         app_.messages.success(f"Issued {row['number']}", event=f"{kind_name}.issued", number=row["number"])
 
@@ -138,12 +138,12 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
                     f"Example: praho {plural} show {prefix}2026-000042 --json"))
     def show(ctx: typer.Context, document: Ref, output: o.Output = None, json: o.Json = False,
              fields: o.Fields = None) -> None:
-        from praho_cli.services import invoices
+        from praho_cli.services.billing.documents import detail, records
 
         app_ = o.app_of(ctx)
-        out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+        out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
         with app_.reading() as session:
-            row = invoices.show_document(session, _kind(kind_name), document).unwrap()
+            row = detail.show_document(session, _kind(kind_name), document).unwrap()
         if out.format == "table" and not out.explicit_fields:
             from praho_cli.output.document import render_document
 
@@ -167,7 +167,7 @@ def register_document_verbs(noun: typer.Typer, kind_name: str, plural: str, pref
         overdue: Annotated[bool, typer.Option("--overdue", help="Unpaid and past due today.")] = False,
         output: o.Output = None, json: o.Json = False, fields: o.Fields = None,
     ) -> None:
-        from praho_cli.services import document_list
+        from praho_cli.services.billing import document_list
 
         app_ = o.app_of(ctx)
         out = app_.renderer(document_list.DOCUMENT, output, fields, json)
@@ -196,13 +196,13 @@ def cancel(
 
     Example: praho invoices cancel INV2026-000042 --reason 'Wrong customer' --yes
     """
-    from praho_cli.services import invoices
+    from praho_cli.services.billing.documents import cancel, records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+    out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
     app_.confirm(f"Cancel invoice {document} with a credit note?", yes)
     sctx = app_.service_context()
-    row = app_.transact(lambda s: invoices.cancel_invoice(s, sctx, document, reason, idempotency_key))
+    row = app_.transact(lambda s: cancel.cancel_invoice(s, sctx, document, reason, idempotency_key))
     out.one(row)
     app_.messages.success(f"Cancelled {document} with credit note {row['number']}", event="invoice.cancelled",
                           credit_note=row["number"])
@@ -217,15 +217,15 @@ def mark_overdue(
     Example: praho invoices mark-overdue --log-format json -o json
     """
     from praho_cli.ledger import locks
-    from praho_cli.services import invoices
+    from praho_cli.services.billing.documents import overdue, records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(invoices.OVERDUE_RUN, output, fields, json)
+    out = app_.renderer(records.OVERDUE_RUN, output, fields, json)
     db = app_.database()
     sctx = app_.service_context()
     with locks.acquire(db, "invoices.mark-overdue", app_.run_id, ttl_seconds=int(app_.settings.get("lock_ttl_seconds")),
                        wait_seconds=wait, clock=app_.now):
-        row = app_.transact(lambda s: invoices.mark_overdue(s, sctx))
+        row = app_.transact(lambda s: overdue.mark_overdue(s, sctx))
     out.one(row)
     app_.messages.success(f"Marked {row['marked']} invoice(s) overdue as of {row['as_of']}",
                           event="invoices.overdue", marked=row["marked"])
@@ -247,7 +247,7 @@ def series_audit(
     Example: praho invoices series-audit --series INV --year 2026
     """
     from praho_cli.result import ErrorCode, PrahoFailure
-    from praho_cli.services import series as series_service
+    from praho_cli.services.billing import series as series_service
 
     app_ = o.app_of(ctx)
     out = app_.renderer(series_service.SERIES_AUDIT, output, fields, json)

@@ -20,10 +20,11 @@ def cancel(ctx: typer.Context, document: Ref, yes: o.Yes = False, output: o.Outp
 
     Example: praho proformas cancel PRO2026-000007 --yes
     """
-    from praho_cli.services import invoices, proformas
+    from praho_cli.services.billing import proformas
+    from praho_cli.services.billing.documents import records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+    out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
     app_.confirm(f"Cancel proforma {document}?", yes)
     sctx = app_.service_context()
     row = app_.transact(lambda s: proformas.cancel(s, sctx, document))
@@ -38,10 +39,11 @@ def convert(ctx: typer.Context, document: Ref, output: o.Output = None, json: o.
 
     Example: praho proformas convert PRO2026-000007 --json
     """
-    from praho_cli.services import invoices, proformas
+    from praho_cli.services.billing import proformas
+    from praho_cli.services.billing.documents import records
 
     app_ = o.app_of(ctx)
-    out = app_.renderer(invoices.DOCUMENT_DETAIL, output, fields, json)
+    out = app_.renderer(records.DOCUMENT_DETAIL, output, fields, json)
     sctx = app_.service_context()
     row = app_.transact(lambda s: proformas.convert(s, sctx, document))
     out.one(row)

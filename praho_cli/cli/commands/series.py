@@ -29,7 +29,7 @@ def add(
 
     Example: praho series add RO --kind invoice --template '{series}{year}-{number:06}' --start 1
     """
-    from praho_cli.services import series
+    from praho_cli.services.billing import series
 
     app_ = o.app_of(ctx)
     out = app_.renderer(series.SERIES, output, fields, json)
@@ -50,7 +50,7 @@ def list_(
 
     Example: praho series list --kind invoice -o json
     """
-    from praho_cli.services import series
+    from praho_cli.services.billing import series
 
     app_ = o.app_of(ctx)
     out = app_.renderer(series.SERIES, output, fields, json)
@@ -66,7 +66,7 @@ def show(ctx: typer.Context, code: Code, output: o.Output = None, json: o.Json =
 
     Example: praho series show INV --json
     """
-    from praho_cli.services import series
+    from praho_cli.services.billing import series
 
     app_ = o.app_of(ctx)
     out = app_.renderer(series.SERIES, output, fields, json)

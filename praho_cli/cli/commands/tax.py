@@ -24,7 +24,7 @@ def rates(
     Example: praho tax rates --country RO --on 2025-08-01
     """
     from praho_cli.cli.parsing import parse_date
-    from praho_cli.services import tax
+    from praho_cli.services.billing import tax
 
     app_ = o.app_of(ctx)
     out = app_.renderer(tax.VAT_RATE, output, fields, json)
@@ -50,7 +50,7 @@ def set_(
     """
     from praho_cli.billing.rates import parse_category, parse_rate
     from praho_cli.cli.parsing import parse_date
-    from praho_cli.services import tax
+    from praho_cli.services.billing import tax
 
     app_ = o.app_of(ctx)
     out = app_.renderer(tax.VAT_RATE, output, fields, json)

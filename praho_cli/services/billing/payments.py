@@ -24,7 +24,7 @@ from praho_cli.ledger.models.billing import BillingDocument, Payment
 from praho_cli.money import format_minor, parse_amount
 from praho_cli.records import Field, RecordType
 from praho_cli.result import ErrorCode, fail, returns_result
-from praho_cli.services import invoices
+from praho_cli.services.billing.documents.lookup import find_document, kind_label
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.idempotency import idempotent
 
@@ -104,7 +104,7 @@ def open_balance_message(session: Session, document: BillingDocument) -> str:
 
 
 def _check_payable(session: Session, document: BillingDocument, amount_minor: int) -> None:
-    label = f"{invoices.kind_label(DocumentKind(document.kind))} {document.number_text or document.id}"
+    label = f"{kind_label(DocumentKind(document.kind))} {document.number_text or document.id}"
     if document.status == "draft":
         raise fail(ErrorCode.INELIGIBLE, f"{label} is a draft: issue it before recording payments "
                    f"(open balance 0.00 {document.currency})", balance_cents=0)
@@ -120,7 +120,7 @@ def _check_payable(session: Session, document: BillingDocument, amount_minor: in
 
 def _paid_at_problem(document: BillingDocument, paid_at: date, today: date) -> str | None:
     """Why a --paid-at is not a day the money can have arrived on (None when it can)."""
-    label = f"{invoices.kind_label(DocumentKind(document.kind))} {document.number_text or document.id}"
+    label = f"{kind_label(DocumentKind(document.kind))} {document.number_text or document.id}"
     if paid_at > today:
         return f"--paid-at {paid_at} is in the future (today is {today})"
     if document.issue_date is not None and paid_at < document.issue_date:
@@ -159,14 +159,14 @@ def record_payment(
         params["allow_duplicate_reference"] = True
 
     # Lock first, then look the key up (see invoices.issue_document).
-    document = invoices.find_document(session, kind, ref, lock=True).unwrap()
+    document = find_document(session, kind, ref, lock=True).unwrap()
 
     @returns_result
     def work() -> dict[str, Any]:
         amount = parse_amount(data.amount, document.currency)
         if amount.currency != document.currency:
             raise fail(ErrorCode.INVALID, f"payment in {amount.currency} on a {document.currency} "
-                       f"{invoices.kind_label(kind)}: the currency must match")
+                       f"{kind_label(kind)}: the currency must match")
         if amount.minor <= 0:
             raise fail(ErrorCode.INVALID, "amount: must be more than zero")
         _check_payable(session, document, amount.minor)
@@ -200,7 +200,7 @@ def record_payment(
         session.add(document)
         session.flush()
         if kind is DocumentKind.PROFORMA and fully_paid:
-            from praho_cli.services import proformas
+            from praho_cli.services.billing import proformas
 
             proformas.convert_locked(session, ctx, document)
             session.flush()
@@ -275,7 +275,7 @@ def void_payment(session: Session, ctx: ServiceContext, payment_id: str, reason:
 def list_payments(
     session: Session, invoice: str | None = None, proforma: str | None = None
 ) -> Iterator[dict[str, Any]]:
-    document_ids = [invoices.find_document(session, kind, ref).unwrap().id or 0
+    document_ids = [find_document(session, kind, ref).unwrap().id or 0
                     for kind, ref in ((DocumentKind.INVOICE, invoice), (DocumentKind.PROFORMA, proforma))
                     if ref is not None]
     rows = repo.iter_payments(session, document_ids)

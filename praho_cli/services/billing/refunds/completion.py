@@ -10,7 +10,8 @@ from praho_cli.ledger import refunds as repo
 from praho_cli.ledger.models.billing import BillingDocument
 from praho_cli.ledger.models.refunds import Refund
 from praho_cli.result import ErrorCode, fail
-from praho_cli.services import invoices
+from praho_cli.services.billing.documents.credit_notes import issue_credit_note
+from praho_cli.services.billing.documents.detail import detail as document_detail
 from praho_cli.services.billing.refunds.credit_note import credit_note_lines
 from praho_cli.services.billing.refunds.eligibility import label
 from praho_cli.services.context import ServiceContext
@@ -20,7 +21,7 @@ def complete(session: Session, ctx: ServiceContext, invoice: BillingDocument, re
              reference: str | None) -> None:
     """Issue the credit note and mark the refund completed."""
     reason = f"Refund {refund.id}: {refund.reason} (invoice {label(invoice)} of {invoice.issue_date})"
-    note = invoices.issue_credit_note(session, ctx, invoice, credit_note_lines(session, invoice,
+    note = issue_credit_note(session, ctx, invoice, credit_note_lines(session, invoice,
                                                                                refund.amount_minor), reason)
     if note.total_minor != -refund.amount_minor:  # pragma: no cover - credit_lines guarantees it
         raise fail(ErrorCode.INTERNAL, f"credit note total {note.total_minor} does not match refund "
@@ -33,7 +34,7 @@ def complete(session: Session, ctx: ServiceContext, invoice: BillingDocument, re
     session.add(refund)
     session.flush()
     audit.append(session, ts=now, actor=ctx.actor, action="credit_note.issue", entity_type="credit_note",
-                 entity_id=str(note.id), after=invoices.detail(session, note), proves=note)
+                 entity_id=str(note.id), after=document_detail(session, note), proves=note)
 
 
 def project_invoice(session: Session, ctx: ServiceContext, invoice: BillingDocument, refund_id: int) -> None:

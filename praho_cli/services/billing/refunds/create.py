@@ -17,7 +17,8 @@ from praho_cli.ledger.models.billing import BillingDocument, Payment
 from praho_cli.ledger.models.refunds import Refund, RefundAllocation
 from praho_cli.money import parse_amount
 from praho_cli.result import ErrorCode, fail, returns_result
-from praho_cli.services import invoices
+from praho_cli.services.billing.documents.issuing import require_seller
+from praho_cli.services.billing.documents.lookup import find_document
 from praho_cli.services.billing.refunds.command import LEASE_GRACE_SECONDS, CommandSettings
 from praho_cli.services.billing.refunds.completion import complete, project_invoice
 from praho_cli.services.billing.refunds.credit_note import credit_note_lines
@@ -52,11 +53,11 @@ def _check_before_money_moves(data: RefundInput, ctx: ServiceContext) -> None:
     """The input, then the seller: the credit note issued when the refund completes must name the
     seller, and a refund whose money went back must never be stuck without its credit note."""
     _check_input(data)
-    invoices.require_seller(ctx)
+    require_seller(ctx)
 
 
 def _decide(session: Session, data: RefundInput, *, lock: bool) -> _Decision:
-    invoice = invoices.find_document(session, DocumentKind.INVOICE, data.invoice, lock=lock).unwrap()
+    invoice = find_document(session, DocumentKind.INVOICE, data.invoice, lock=lock).unwrap()
     amount_minor = None
     if data.amount is not None:
         amount = parse_amount(data.amount, invoice.currency)

@@ -11,7 +11,7 @@ from praho_cli.ledger import refunds as repo
 from praho_cli.ledger.models.billing import BillingDocument
 from praho_cli.money import format_minor
 from praho_cli.result import ErrorCode, PrahoFailure, fail, returns_result
-from praho_cli.services import invoices
+from praho_cli.services.billing.documents.lookup import find_document
 
 REFUNDABLE_STATUSES = ("issued", "partially_paid", "paid", "overdue", "partially_refunded", "refunded")
 
@@ -71,7 +71,7 @@ def _payment_states(session: Session, money: repo.InvoiceMoney) -> list[dict[str
 
 @returns_result
 def eligibility(session: Session, ref: str) -> dict[str, Any]:
-    invoice = invoices.find_document(session, DocumentKind.INVOICE, ref).unwrap()
+    invoice = find_document(session, DocumentKind.INVOICE, ref).unwrap()
     money = repo.invoice_money(session, invoice, lock=False)
     problem = refusal(invoice, money)
     remaining = 0 if problem else max_refundable(invoice, money)

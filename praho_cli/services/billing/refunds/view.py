@@ -16,17 +16,18 @@ from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument
 from praho_cli.ledger.models.refunds import Refund, RefundAllocation
 from praho_cli.result import ErrorCode, fail, returns_result
-from praho_cli.services import invoices
-from praho_cli.services.billing.customers import find_customer
+from praho_cli.services.billing.documents.lines import priced_lines
+from praho_cli.services.billing.documents.lookup import find_document
 from praho_cli.services.billing.refunds.eligibility import max_refundable
 from praho_cli.services.billing.refunds.records import STATUSES, RefundFilter
+from praho_cli.services.billing.customers import find_customer
 
 
 def _credit_note_public(session: Session, note: BillingDocument | None, preview: Sequence[PricedLine] = (),
                         rounding: str = "half_up", tax_point: date | None = None) -> dict[str, Any] | None:
     if note is None and not preview:
         return None
-    lines = invoices.priced_lines(session, note) if note is not None else list(preview)
+    lines = priced_lines(session, note) if note is not None else list(preview)
     totals = compute_totals(lines, note.rounding if note is not None else rounding)
     point = note.tax_point if note is not None else tax_point
     return {
@@ -103,7 +104,7 @@ def list_refunds(session: Session, flt: RefundFilter, zone: tzinfo) -> Iterator[
     if flt.created_from and flt.created_to and flt.created_from > flt.created_to:
         raise fail(ErrorCode.INVALID, "--from must not be after --to")
     if flt.invoice is not None:
-        invoice_id = invoices.find_document(session, DocumentKind.INVOICE, flt.invoice).unwrap().id
+        invoice_id = find_document(session, DocumentKind.INVOICE, flt.invoice).unwrap().id
     if flt.customer is not None:
         customer_id = find_customer(session, flt.customer).unwrap().id
     start, before = calendar.day_range(flt.created_from, flt.created_to, zone)

@@ -15,8 +15,7 @@ from datetime import date, tzinfo
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from praho_cli import calendar
 from praho_cli.billing.numbering import (
@@ -30,10 +29,11 @@ from praho_cli.billing.numbering import (
     validate_template,
 )
 from praho_cli.ledger import audit
+from praho_cli.ledger import series as ledger
 from praho_cli.ledger.models.base import iso
-from praho_cli.ledger.models.billing import BillingDocument, DocumentSeries, SeriesCounter
+from praho_cli.ledger.models.billing import DocumentSeries
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
+from praho_cli.result import ErrorCode, fail, returns_result
 from praho_cli.services.context import ServiceContext
 
 SERIES = RecordType(
@@ -69,7 +69,8 @@ SERIES_AUDIT = RecordType(
         Field("last_number", "integer|null", "Highest number issued."),
         Field("counter", "integer|null", "The counter's last number; must equal last_number."),
         Field("missing", "array", "Numbers never issued between the start number and last_number."),
-        Field("duplicates", "array", "Numbers issued more than once."),
+        Field("duplicates", "array", "Numbers issued more than once, in this series or (the same text) by another "
+              "series of its kind."),
         Field("out_of_order", "array", "Numbers (text) dated before the number preceding them in the series."),
         Field("misdated", "array", "Numbers (text) whose issue date is not the business-zone date of their issue "
               "timestamp: documents issued late in the evening by a praho that dated them in UTC."),
@@ -102,10 +103,7 @@ def default_code(ctx: ServiceContext, kind: DocumentKind) -> str:
 
 
 def _counters(session: Session, series_id: int) -> list[dict[str, int]]:
-    rows = session.execute(
-        select(SeriesCounter).where(col(SeriesCounter.series_id) == series_id).order_by(col(SeriesCounter.year))
-    ).scalars()
-    return [{"year": c.year, "last_number": c.last_number} for c in rows]
+    return [{"year": c.year, "last_number": c.last_number} for c in ledger.counters(session, series_id)]
 
 
 def to_public(session: Session, ctx: ServiceContext, series: DocumentSeries) -> dict[str, Any]:
@@ -121,33 +119,30 @@ def to_public(session: Session, ctx: ServiceContext, series: DocumentSeries) -> 
     }
 
 
-def get_series(session: Session, code: str) -> DocumentSeries | None:
-    return session.execute(select(DocumentSeries).where(col(DocumentSeries.code) == code)).scalar_one_or_none()
-
-
-def find_series(session: Session, code: str, kind: DocumentKind | None = None) -> Result[DocumentSeries]:
-    series = get_series(session, code)
+def _find(session: Session, code: str, kind: DocumentKind | None = None) -> DocumentSeries:
+    series = ledger.get(session, code)
     if series is None:
-        return err(ErrorCode.NOT_FOUND, f"no series {code!r} (see `praho series list`)")
+        raise fail(ErrorCode.NOT_FOUND, f"no series {code!r} (see `praho series list`)")
     if kind is not None and series.kind != kind.value:
-        return err(ErrorCode.INVALID, f"series {code} numbers {series.kind} documents, not {kind.value}")
-    return Ok(series)
+        raise fail(ErrorCode.INVALID, f"series {code} numbers {series.kind} documents, not {kind.value}")
+    return series
 
 
-def _insert(session: Session, ctx: ServiceContext, data: SeriesInput) -> Result[DocumentSeries]:
+find_series = returns_result(_find)
+
+
+def _insert(session: Session, ctx: ServiceContext, data: SeriesInput) -> DocumentSeries:
+    code = validate_series_code(data.code.strip())
     try:
-        code = validate_series_code(data.code.strip())
         kind = DocumentKind(data.kind)
-        template = validate_template(data.template, yearly_reset=data.yearly_reset)
-    except PrahoFailure as failure:
-        return Err(failure.error)
     except ValueError:
-        return err(ErrorCode.INVALID, f"kind: must be one of {', '.join(k.value for k in DocumentKind)}, "
-                   f"not {data.kind!r}", field="kind")
+        raise fail(ErrorCode.INVALID, f"kind: must be one of {', '.join(k.value for k in DocumentKind)}, "
+                   f"not {data.kind!r}", field="kind") from None
+    template = validate_template(data.template, yearly_reset=data.yearly_reset)
     if data.start_number < 1:
-        return err(ErrorCode.INVALID, "start number must be 1 or more", field="start_number")
-    if get_series(session, code) is not None:
-        return err(ErrorCode.CONFLICT, f"series {code} already exists")
+        raise fail(ErrorCode.INVALID, "start number must be 1 or more", field="start_number")
+    if ledger.get(session, code) is not None:
+        raise fail(ErrorCode.CONFLICT, f"series {code} already exists")
     now = ctx.now()
     series = DocumentSeries(code=code, kind=kind.value, template=template, yearly_reset=data.yearly_reset,
                             start_number=data.start_number, created_at=now, updated_at=now)
@@ -156,26 +151,26 @@ def _insert(session: Session, ctx: ServiceContext, data: SeriesInput) -> Result[
     audit.append(session, ts=now, actor=ctx.actor, action="series.create", entity_type="series",
                  entity_id=code, after={"code": code, "kind": kind.value, "template": template,
                                         "yearly_reset": data.yearly_reset, "start_number": data.start_number})
-    return Ok(series)
+    return series
 
 
-def add_series(session: Session, ctx: ServiceContext, data: SeriesInput) -> Result[dict[str, Any]]:
-    return _insert(session, ctx, data).map(lambda s: to_public(session, ctx, s))
+@returns_result
+def add_series(session: Session, ctx: ServiceContext, data: SeriesInput) -> dict[str, Any]:
+    return to_public(session, ctx, _insert(session, ctx, data))
 
 
-def list_series(session: Session, ctx: ServiceContext, kind: str | None = None) -> Result[Iterator[dict[str, Any]]]:
-    stmt = select(DocumentSeries).order_by(DocumentSeries.kind, DocumentSeries.code)
-    if kind:
-        stmt = stmt.where(col(DocumentSeries.kind) == kind)
-    rows = list(session.execute(stmt).scalars())
-    return Ok(to_public(session, ctx, s) for s in rows)
+@returns_result
+def list_series(session: Session, ctx: ServiceContext, kind: str | None = None) -> Iterator[dict[str, Any]]:
+    rows = ledger.all_series(session, kind=kind)
+    return (to_public(session, ctx, s) for s in rows)
 
 
-def show_series(session: Session, ctx: ServiceContext, code: str) -> Result[dict[str, Any]]:
-    return find_series(session, code).map(lambda s: to_public(session, ctx, s))
+@returns_result
+def show_series(session: Session, ctx: ServiceContext, code: str) -> dict[str, Any]:
+    return to_public(session, ctx, _find(session, code))
 
 
-def ensure_default_series(session: Session, ctx: ServiceContext) -> Result[list[str]]:
+def _ensure_defaults(session: Session, ctx: ServiceContext) -> list[str]:
     """Create the configured default series of each kind that does not exist yet (a `praho init` step).
 
     Returns the codes created; running it again creates nothing.
@@ -183,37 +178,30 @@ def ensure_default_series(session: Session, ctx: ServiceContext) -> Result[list[
     created = []
     for kind in DocumentKind:
         code = default_code(ctx, kind)
-        if get_series(session, code) is None:
-            inserted = _insert(session, ctx, SeriesInput(code=code, kind=kind.value))
-            if isinstance(inserted, Err):
-                return inserted
+        if ledger.get(session, code) is None:
+            _insert(session, ctx, SeriesInput(code=code, kind=kind.value))
             created.append(code)
-    return Ok(created)
+    return created
 
 
-def series_for_new_document(
-    session: Session, ctx: ServiceContext, kind: DocumentKind, code: str | None
-) -> Result[DocumentSeries]:
+ensure_default_series = returns_result(_ensure_defaults)
+
+
+def _for_new_document(session: Session, ctx: ServiceContext, kind: DocumentKind, code: str | None) -> DocumentSeries:
     """The series a new document uses: the one named, or the configured default (created on first use)."""
     if code:
-        return find_series(session, code, kind)
-    found = get_series(session, default_code(ctx, kind))
+        return _find(session, code, kind)
+    found = ledger.get(session, default_code(ctx, kind))
     if found is None:
-        ensured = ensure_default_series(session, ctx)
-        if isinstance(ensured, Err):
-            return ensured
-        found = get_series(session, default_code(ctx, kind))
+        _ensure_defaults(session, ctx)
+        found = ledger.get(session, default_code(ctx, kind))
     if found is None or found.kind != kind.value:
-        return err(ErrorCode.CONFIG, f"{DEFAULT_SETTING[kind]} names series {default_code(ctx, kind)!r}, "
+        raise fail(ErrorCode.CONFIG, f"{DEFAULT_SETTING[kind]} names series {default_code(ctx, kind)!r}, "
                    f"which is not a {kind.value} series")
-    return Ok(found)
+    return found
 
 
-_COUNTERS = SeriesCounter.__table__  # type: ignore[attr-defined]
-_KEY = (_COUNTERS.c.series_id == bindparam("key_series"), _COUNTERS.c.year == bindparam("key_year"))
-_BUMP = update(_COUNTERS).where(*_KEY).values(last_number=_COUNTERS.c.last_number + 1)
-_BUMP_RETURNING = _BUMP.returning(_COUNTERS.c.last_number)
-_READ = select(_COUNTERS.c.last_number).where(*_KEY)
+series_for_new_document = returns_result(_for_new_document)
 
 
 def take_number(session: Session, series: DocumentSeries, issue_date: date) -> tuple[NumberParts, str]:
@@ -225,85 +213,72 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
     reads in one step; two elsewhere.
     """
     year = counter_year(issue_date, series.yearly_reset)
-    key = {"key_series": series.id or 0, "key_year": year}
-    number: int | None
-    if session.get_bind().dialect.update_returning:
-        number = session.execute(_BUMP_RETURNING, key).scalar_one_or_none()
-    else:  # SQLite before 3.35
-        # sqlmodel's Session.execute is typed Result; an UPDATE's result is a CursorResult, which has rowcount.
-        bumped = session.execute(_BUMP, key).rowcount  # type: ignore[attr-defined]
-        number = session.execute(_READ, key).scalar_one() if bumped else None
+    number = ledger.bump_counter(session, series.id or 0, year)
     if number is None:
         # First document of the year. A concurrent first issuer inserting the same key makes this
         # insert fail with an IntegrityError; the unit of work replays the transaction, which then
         # finds (and locks) the row.
         number = series.start_number
-        session.execute(insert(_COUNTERS).values(series_id=key["key_series"], year=year, last_number=number))
+        ledger.insert_counter(session, series.id or 0, year, number)
     _require_chronological(session, series, year, issue_date)
     parts = NumberParts(series.code, issue_date.year, int(number))
-    return parts, render_number(series.template, parts)
+    text = render_number(series.template, parts)
+    _require_unique(session, series, text)
+    return parts, text
 
 
-_LAST_ISSUED = (
-    select(col(BillingDocument.number_text), col(BillingDocument.issue_date))
-    .where(col(BillingDocument.series_id) == bindparam("key_series"),
-           col(BillingDocument.fiscal_year) == bindparam("key_year"), col(BillingDocument.number).is_not(None))
-    .order_by(col(BillingDocument.number).desc()).limit(1)
-)
-_LATER_YEAR = select(col(SeriesCounter.year)).where(
-    col(SeriesCounter.series_id) == bindparam("key_series"), col(SeriesCounter.year) > bindparam("key_year"),
-).limit(1)
+def _require_unique(session: Session, series: DocumentSeries, text: str) -> None:
+    """A number is unique across every series of a kind: two series whose templates render the same
+    text (``{number}`` in both) must not both issue it. The unique index on (kind, number_text) backs
+    this up against two series issuing the same text at the same moment."""
+    other = ledger.number_holder(session, series.kind, text)
+    if other is not None:
+        raise fail(ErrorCode.CONFLICT, f"series {series.code}: number {text} is already used by series {other}: "
+                   "numbers must be unique across the series of a kind (give the series' templates "
+                   "different prefixes)", series=series.code, number=text, other_series=other)
 
 
 def _require_chronological(session: Session, series: DocumentSeries, year: int, issue_date: date) -> None:
     """Numbers follow the calendar: refuse a document dated before the series' last issued one (the
     counter is locked, so no other issuer of the series can slip in between). A host whose clock runs
     behind must not issue."""
-    key = {"key_series": series.id or 0, "key_year": year}
-    last = session.execute(_LAST_ISSUED, key).first()
-    later = session.execute(_LATER_YEAR, key).first() if year else None
-    if (last is None or last.issue_date is None or last.issue_date <= issue_date) and later is None:
+    last = ledger.last_issued(session, series.id or 0, year)
+    later = ledger.later_year(session, series.id or 0, year) if year else None
+    last_text, last_date = last if last is not None else (None, None)
+    if (last_date is None or last_date <= issue_date) and later is None:
         return
-    after = (f"{last.number_text} of {last.issue_date.isoformat()}" if last is not None and last.issue_date
-             and last.issue_date > issue_date else f"the series' numbers of {later[0] if later else year}")
-    raise PrahoFailure.of(
+    after = (f"{last_text} of {last_date.isoformat()}" if last_date and last_date > issue_date
+             else f"the series' numbers of {later if later else year}")
+    raise fail(
         ErrorCode.INELIGIBLE,
         f"series {series.code}: a document dated {issue_date.isoformat()} cannot be numbered after {after}: "
         "numbers follow the calendar (check this host's clock and business.timezone)",
         series=series.code, issue_date=issue_date.isoformat())
 
 
+@returns_result
 def audit_series(session: Session, zone: tzinfo, code: str | None = None,
-                 year: int | None = None) -> Result[list[dict[str, Any]]]:
+                 year: int | None = None) -> list[dict[str, Any]]:
     """Gaps, duplicates and misdated documents per series and fiscal year, and whether each counter
-    agrees. A document is misdated when its issue date is not the date, in the business's time zone
-    ``zone``, of the moment it was issued."""
-    stmt = select(DocumentSeries).order_by(DocumentSeries.code)
+    agrees. A number is a duplicate when the series issued it twice or when another series of the
+    same kind issued the same text. A document is misdated when
+    its issue date is not the date, in the business's time zone ``zone``, of the moment it was issued."""
     if code:
-        found = find_series(session, code)
-        if isinstance(found, Err):
-            return found
-        stmt = stmt.where(col(DocumentSeries.code) == code)
+        _find(session, code)
+    shared = {kind.value: ledger.shared_numbers(session, kind.value) for kind in DocumentKind}
     findings = []
-    for series in session.execute(stmt).scalars().all():
+    for series in sorted(ledger.all_series(session, code=code), key=lambda s: s.code):
         counters = {c["year"]: c["last_number"] for c in _counters(session, series.id or 0)}
-        keys = set(counters)
-        years_stmt = select(col(BillingDocument.fiscal_year)).where(
-            col(BillingDocument.series_id) == series.id, col(BillingDocument.number).is_not(None)
-        ).distinct()
-        keys |= {y for (y,) in session.execute(years_stmt) if y is not None}
+        keys = set(counters) | ledger.numbered_years(session, series.id or 0)
         for key in sorted(keys):
             if year is not None and key not in (year, 0):
                 continue
-            rows = session.execute(
-                select(col(BillingDocument.number), col(BillingDocument.number_text), col(BillingDocument.issue_date),
-                       col(BillingDocument.issued_at)).where(
-                    col(BillingDocument.series_id) == series.id, col(BillingDocument.fiscal_year) == key,
-                    col(BillingDocument.number).is_not(None),
-                ).order_by(col(BillingDocument.number))
-            ).all()
+            rows = ledger.numbered(session, series.id or 0, key)
             numbers = [row.number for row in rows]
             missing, duplicates = find_gaps(numbers, series.start_number)
+            others = {row.number: [c for c in shared[series.kind].get(row.number_text, ()) if c != series.code]
+                      for row in rows}
+            duplicates = sorted(set(duplicates) | {n for n, codes in others.items() if codes})
             out_of_order = [row.number_text for previous, row in pairwise(rows)
                             if previous.issue_date and row.issue_date and row.issue_date < previous.issue_date]
             misdated = [row.number_text for row in rows if row.issued_at is not None
@@ -318,5 +293,4 @@ def audit_series(session: Session, zone: tzinfo, code: str | None = None,
                 "out_of_order": out_of_order, "misdated": misdated,
                 "ok": not missing and not duplicates and not out_of_order and not misdated and counter_ok,
             })
-    return Ok(findings)
-
+    return findings

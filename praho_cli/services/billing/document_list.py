@@ -15,7 +15,7 @@ from praho_cli.billing.numbering import DocumentKind
 from praho_cli.ledger import document_list as ledger
 from praho_cli.ledger.document_list import OPEN_STATUSES
 from praho_cli.records import Field, RecordType, Rows
-from praho_cli.result import ErrorCode, Ok, Result, err
+from praho_cli.result import ErrorCode, fail, returns_result
 from praho_cli.services.billing import customer_ref
 
 if TYPE_CHECKING:
@@ -73,27 +73,22 @@ class DocumentFilter:
     overdue: bool = False
 
 
-
 def statuses_of(kind: DocumentKind) -> tuple[str, ...]:
     if kind is DocumentKind.CREDIT_NOTE:
         return CREDIT_NOTE_STATUSES
     return PROFORMA_STATUSES if kind is DocumentKind.PROFORMA else INVOICE_STATUSES
 
 
-def check_status(kind: DocumentKind, status: str | None) -> Result[None]:
+def check_status(kind: DocumentKind, status: str | None) -> None:
     if status and status not in statuses_of(kind):
-        return err(ErrorCode.INVALID, f"status: must be one of {', '.join(statuses_of(kind))}, not {status!r}")
-    return Ok(None)
+        raise fail(ErrorCode.INVALID, f"status: must be one of {', '.join(statuses_of(kind))}, not {status!r}")
 
 
-def list_documents(
-    conn: Connection | Session, ctx: ServiceContext, kind: DocumentKind, flt: DocumentFilter,
-) -> Result[Rows]:
+@returns_result
+def list_documents(conn: Connection | Session, ctx: ServiceContext, kind: DocumentKind, flt: DocumentFilter) -> Rows:
     """The documents of ``kind`` that ``flt`` selects, ordered by id, streamed as rows of the
     ``document`` record (one query; rows fetched in batches, nothing held in memory)."""
-    checked = check_status(kind, flt.status)
-    if not isinstance(checked, Ok):
-        return checked
+    check_status(kind, flt.status)
     customer_id = None
     if flt.customer:
         ref = customer_ref.parse(flt.customer)
@@ -106,7 +101,7 @@ def list_documents(
         issued_from=flt.issued_from, issued_to=flt.issued_to, due_from=flt.due_from, due_to=flt.due_to,
         overdue_before=ctx.today() if flt.overdue else None,
     )
-    return Ok(ledger.documents(conn, query))
+    return ledger.documents(conn, query)
 
 
 __all__ = ["CREDIT_NOTE_STATUSES", "DOCUMENT", "INVOICE_STATUSES", "OPEN_STATUSES", "PROFORMA_STATUSES",

@@ -8,14 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from praho_cli.billing.rates import RATED_CATEGORIES, VatCategory, VatRate, check_overlap
 from praho_cli.ledger import audit
+from praho_cli.ledger import tax as ledger
 from praho_cli.ledger.models.billing import VatRateRow
 from praho_cli.records import Field, RecordType
-from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
+from praho_cli.result import ErrorCode, fail, returns_result
 from praho_cli.services.context import ServiceContext
 
 VAT_RATE = RecordType(
@@ -55,11 +55,6 @@ def to_public(row: VatRateRow) -> dict[str, Any]:
     }
 
 
-_RATES = VatRateRow.__table__  # type: ignore[attr-defined]
-_RATES_OF = select(_RATES.c.country, _RATES.c.category, _RATES.c.rate, _RATES.c.valid_from,
-                   _RATES.c.valid_to).where(_RATES.c.country == bindparam("country"))
-
-
 def vat_rate(country: str, category: str, rate: str, valid_from: date, valid_to: date | None) -> VatRate:
     """A stored rate (the columns of the vat_rates table) as pricing knows it."""
     return VatRate(country, VatCategory(category), Decimal(rate), valid_from, valid_to)
@@ -67,37 +62,28 @@ def vat_rate(country: str, category: str, rate: str, valid_from: date, valid_to:
 
 def load_rates(session: Session, country: str) -> list[VatRate]:
     """Every rate of ``country`` (plain rows: pricing needs values, not ORM objects)."""
-    return [vat_rate(*row) for row in session.connection().execute(_RATES_OF, {"country": country})]
+    return [vat_rate(*row) for row in ledger.rate_values(session, country)]
 
 
-def list_rates(
-    session: Session, country: str | None = None, on: date | None = None
-) -> Result[Iterator[dict[str, Any]]]:
-    stmt = select(VatRateRow).order_by(col(VatRateRow.country), col(VatRateRow.category), col(VatRateRow.valid_from))
-    if country:
-        stmt = stmt.where(col(VatRateRow.country) == country.upper())
-    if on:
-        stmt = stmt.where(col(VatRateRow.valid_from) <= on)
-        stmt = stmt.where((col(VatRateRow.valid_to).is_(None)) | (col(VatRateRow.valid_to) >= on))
-    rows = list(session.execute(stmt).scalars())
-    return Ok(to_public(r) for r in rows)
+@returns_result
+def list_rates(session: Session, country: str | None = None, on: date | None = None) -> Iterator[dict[str, Any]]:
+    rows = ledger.rates(session, country.upper() if country else None, on)
+    return (to_public(r) for r in rows)
 
 
-def set_rate(session: Session, ctx: ServiceContext, data: RateInput) -> Result[dict[str, Any]]:
+@returns_result
+def set_rate(session: Session, ctx: ServiceContext, data: RateInput) -> dict[str, Any]:
     """Add a rate. An open-ended rate of the same country and category that starts earlier is
     closed the day before (how a rate change is announced: "21 % from 1 August")."""
     country = data.country.strip().upper()
     if len(country) != 2 or not country.isalpha():
-        return err(ErrorCode.INVALID, f"country: {data.country!r} is not an ISO 3166 alpha-2 code")
+        raise fail(ErrorCode.INVALID, f"country: {data.country!r} is not an ISO 3166 alpha-2 code")
     if data.category not in RATED_CATEGORIES:
-        return err(ErrorCode.INVALID, f"category {data.category.value} is always 0 %; only standard, reduced "
+        raise fail(ErrorCode.INVALID, f"category {data.category.value} is always 0 %; only standard, reduced "
                    "and reduced2 rates are kept in the table")
     if data.valid_to is not None and data.valid_to < data.valid_from:
-        return err(ErrorCode.INVALID, "--until must not be before --from")
-    rows = list(session.execute(
-        select(VatRateRow).where(col(VatRateRow.country) == country, col(VatRateRow.category) == data.category.value)
-        .with_for_update()
-    ).scalars())
+        raise fail(ErrorCode.INVALID, "--until must not be before --from")
+    rows = ledger.locked_rates(session, country, data.category.value)
     now = ctx.now()
     new = VatRate(country, data.category, data.rate, data.valid_from, data.valid_to)
     for row in rows:
@@ -108,10 +94,7 @@ def set_rate(session: Session, ctx: ServiceContext, data: RateInput) -> Result[d
             audit.append(session, ts=now, actor=ctx.actor, action="vat_rate.close", entity_type="vat_rate",
                          entity_id=f"{country}/{row.category}/{row.valid_from.isoformat()}",
                          before=before, after=to_public(row))
-    try:
-        check_overlap([_domain(r) for r in rows], new)
-    except PrahoFailure as failure:
-        return Err(failure.error)
+    check_overlap([_domain(r) for r in rows], new)
     row = VatRateRow(country=country, category=data.category.value, rate=str(data.rate),
                      valid_from=data.valid_from, valid_to=data.valid_to, created_at=now)
     session.add(row)
@@ -119,4 +102,4 @@ def set_rate(session: Session, ctx: ServiceContext, data: RateInput) -> Result[d
     public = to_public(row)
     audit.append(session, ts=now, actor=ctx.actor, action="vat_rate.create", entity_type="vat_rate",
                  entity_id=f"{country}/{row.category}/{row.valid_from.isoformat()}", after=public)
-    return Ok(public)
+    return public

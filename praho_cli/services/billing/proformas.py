@@ -9,24 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from praho_cli.billing.numbering import DocumentKind
 from praho_cli.ledger import audit
+from praho_cli.ledger import documents as ledger
 from praho_cli.ledger.models.billing import BillingDocument, DocumentLine
-from praho_cli.result import Err, ErrorCode, Ok, PrahoFailure, Result, err
-from praho_cli.services import invoices
-from praho_cli.services import series as series_service
+from praho_cli.result import ErrorCode, fail, returns_result
+from praho_cli.services.billing import series as series_service
+from praho_cli.services.billing.documents.detail import detail
+from praho_cli.services.billing.documents.issuing import issue_locked
+from praho_cli.services.billing.documents.lookup import lock_document
 from praho_cli.services.context import ServiceContext
 
 KIND = DocumentKind.PROFORMA
 
 
 def converted_invoice(session: Session, proforma: BillingDocument) -> BillingDocument | None:
-    return session.execute(
-        select(BillingDocument).where(col(BillingDocument.proforma_id) == proforma.id)
-    ).scalar_one_or_none()
+    return ledger.converted_invoice(session, proforma.id)
 
 
 def convert_locked(session: Session, ctx: ServiceContext, proforma: BillingDocument) -> BillingDocument:
@@ -36,8 +36,8 @@ def convert_locked(session: Session, ctx: ServiceContext, proforma: BillingDocum
         return existing
     label = proforma.number_text or str(proforma.id)
     if proforma.status not in ("issued", "partially_paid"):
-        raise PrahoFailure.of(ErrorCode.INELIGIBLE, f"proforma {label} is {proforma.status}: only an issued "
-                              "proforma can be converted")
+        raise fail(ErrorCode.INELIGIBLE, f"proforma {label} is {proforma.status}: only an issued "
+                   "proforma can be converted")
     series = series_service.series_for_new_document(session, ctx, DocumentKind.INVOICE, None).unwrap()
     now = ctx.now()
     invoice = BillingDocument(
@@ -48,28 +48,26 @@ def convert_locked(session: Session, ctx: ServiceContext, proforma: BillingDocum
     )
     session.add(invoice)
     session.flush()
-    for line in session.execute(
-        select(DocumentLine).where(col(DocumentLine.document_id) == proforma.id).order_by(col(DocumentLine.position))
-    ).scalars():
+    for line in ledger.lines(session, proforma.id or 0):
         session.add(DocumentLine(
             document_id=invoice.id or 0, position=line.position, description=line.description,
             quantity=line.quantity, unit_price_minor=line.unit_price_minor, category=line.category,
             vat_code=line.vat_code, vat_rate=line.vat_rate, net_minor=line.net_minor,
         ))
     session.flush()
-    invoices.issue_locked(session, ctx, invoice)
+    issue_locked(session, ctx, invoice)
     # Money paid on the proforma pays the invoice (the payment rows stay on the proforma).
     if proforma.paid_minor:
         if proforma.paid_minor > invoice.total_minor:
-            raise PrahoFailure.of(ErrorCode.CONFLICT, f"proforma {label} was paid more than the invoice total "
-                                  "at its tax point; correct the proforma's tax point first")
+            raise fail(ErrorCode.CONFLICT, f"proforma {label} was paid more than the invoice total "
+                       "at its tax point; correct the proforma's tax point first")
         invoice.paid_minor = proforma.paid_minor
         invoice.status = "paid" if invoice.paid_minor == invoice.total_minor else "partially_paid"
     proforma.status, proforma.updated_at = "converted", now
     proforma.version += 1
     session.add_all([invoice, proforma])
     session.flush()
-    public = invoices.detail(session, invoice)
+    public = detail(session, invoice)
     audit.append(session, ts=now, actor=ctx.actor, action="proforma.convert", entity_type="proforma",
                  entity_id=str(proforma.id), after={"invoice": invoice.number_text, "status": "converted"})
     audit.append(session, ts=now, actor=ctx.actor, action="invoice.issue", entity_type="invoice",
@@ -77,39 +75,32 @@ def convert_locked(session: Session, ctx: ServiceContext, proforma: BillingDocum
     return invoice
 
 
-def convert(session: Session, ctx: ServiceContext, ref: str) -> Result[dict[str, Any]]:
+@returns_result
+def convert(session: Session, ctx: ServiceContext, ref: str) -> dict[str, Any]:
     """Issue the invoice of a proforma; converting it again returns the same invoice."""
-    found = invoices.find_document(session, KIND, ref, lock=True)
-    if isinstance(found, Err):
-        return found
-    try:
-        invoice = convert_locked(session, ctx, found.value)
-    except PrahoFailure as failure:
-        return Err(failure.error)
-    return Ok(invoices.detail(session, invoice))
+    invoice = convert_locked(session, ctx, lock_document(session, KIND, ref)[0])
+    return detail(session, invoice)
 
 
-def cancel(session: Session, ctx: ServiceContext, ref: str) -> Result[dict[str, Any]]:
+@returns_result
+def cancel(session: Session, ctx: ServiceContext, ref: str) -> dict[str, Any]:
     """A proforma is not fiscal: cancelling only marks it (it keeps its number, nothing is deleted)."""
-    found = invoices.find_document(session, KIND, ref, lock=True)
-    if isinstance(found, Err):
-        return found
-    proforma = found.value
+    proforma = lock_document(session, KIND, ref)[0]
     label = proforma.number_text or ref
     if proforma.status == "draft":
-        return err(ErrorCode.INELIGIBLE, f"proforma {label} is a draft: delete it instead")
+        raise fail(ErrorCode.INELIGIBLE, f"proforma {label} is a draft: delete it instead")
     if proforma.status in ("cancelled", "converted"):
-        return err(ErrorCode.INELIGIBLE, f"proforma {label} is already {proforma.status}")
+        raise fail(ErrorCode.INELIGIBLE, f"proforma {label} is already {proforma.status}")
     if proforma.paid_minor:
-        return err(ErrorCode.INELIGIBLE, f"proforma {label} has payments; convert it or refund them first")
+        raise fail(ErrorCode.INELIGIBLE, f"proforma {label} has payments; convert it or refund them first")
     before = proforma.status
     proforma.status = "cancelled"
     proforma.cancelled_at = proforma.updated_at = ctx.now()
     proforma.version += 1
     session.add(proforma)
     session.flush()
-    public = invoices.detail(session, proforma)
+    public = detail(session, proforma)
     audit.append(session, ts=ctx.now(), actor=ctx.actor, action="proforma.cancel", entity_type="proforma",
                  entity_id=public["id"], before={"status": before}, after={"status": "cancelled"})
-    return Ok(public)
+    return public
 
