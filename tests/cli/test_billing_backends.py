@@ -128,3 +128,60 @@ def test_credit_notes_are_listed_and_shown_by_number_and_a_wrong_kind_is_named(c
         assert (r.exit_code, r.stdout, r.stderr) == (4, "", message), args
     bad = cli("credit-notes", "list", "--status", "paid")
     assert (bad.exit_code, bad.stderr) == (2, "error: status: must be one of issued, not 'paid'\n")
+
+
+def _two_series_numbering_alike(cli):
+    assert cli("customers", "add", "--name", "Acme SRL", "--email", "a@acme.ro", "--cui", "RO18547290").exit_code == 0
+    for code in ("X1", "X7"):
+        added = cli("series", "add", code, "--kind", "invoice", "--template", "{number}", "--no-yearly-reset")
+        assert added.exit_code == 0, added.stderr
+
+
+def test_two_series_cannot_issue_the_same_number(cli_any):
+    """Numbers are unique across every series of a kind: X7 refuses the "1" X1 issued (exit 5,
+    naming X1) and the ledger is unchanged."""
+    from tests.conftest import table_dump
+
+    cli = cli_any
+    _two_series_numbering_alike(cli)
+    cli("invoices", "create", "--customer", "1", "--series", "X1", "--line", "A|1|10")
+    assert cli("invoices", "issue", "1", "-o", "json").json()["number"] == "1"
+    cli("invoices", "create", "--customer", "1", "--series", "X7", "--line", "B|1|10")
+    before = table_dump(cli.database_url)
+    refused = cli("invoices", "issue", "2")
+    assert refused.exit_code == 5
+    assert refused.stderr == ("error: series X7: number 1 is already used by series X1: numbers must be unique "
+                              "across the series of a kind (give the series' templates different prefixes)\n")
+    assert table_dump(cli.database_url) == before
+    audit = cli("invoices", "series-audit", "-o", "json", "--fields", "series,duplicates,ok")
+    assert audit.exit_code == 0, audit.stderr
+    assert audit.json() == [{"series": "X1", "duplicates": [], "ok": True}]
+
+
+def test_series_audit_reports_a_number_issued_by_two_series(cli_any):
+    """A ledger that already holds one number in two series (written before the index, or behind
+    praho's back): series-audit marks it a duplicate in both and exits 7."""
+    from sqlalchemy import create_engine, text
+
+    cli = cli_any
+    _two_series_numbering_alike(cli)
+    for series in ("X1", "X7"):
+        cli("invoices", "create", "--customer", "1", "--series", series, "--line", "A|1|10")
+    cli("invoices", "issue", "1")
+    with create_engine(cli.database_url).begin() as conn:  # X7's counter already past 1
+        conn.execute(text("INSERT INTO series_counters (series_id, year, last_number) "
+                          "SELECT id, 0, 1 FROM document_series WHERE code = 'X7'"))
+    assert cli("invoices", "issue", "2", "-o", "json").json()["number"] == "2"
+    engine = create_engine(cli.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX uq_billing_documents_kind_number_text"))
+        conn.execute(text("UPDATE billing_documents SET number = 1, number_text = '1' WHERE id = 2"))
+        conn.execute(text("UPDATE series_counters SET last_number = 1 WHERE series_id = "
+                          "(SELECT id FROM document_series WHERE code = 'X7')"))
+    engine.dispose()
+    audit = cli("invoices", "series-audit", "-o", "json", "--fields", "series,duplicates,ok")
+    assert audit.exit_code == 7
+    assert audit.json() == [{"series": "X1", "duplicates": [1], "ok": False},
+                            {"series": "X7", "duplicates": [1], "ok": False}]
+    assert audit.stderr == ("error: gaps, duplicates or misdated documents in X1/0 (missing [], duplicates [1], "
+                            "misdated [], counter 1), X7/0 (missing [], duplicates [1], misdated [], counter 1)\n")

@@ -250,3 +250,27 @@ def test_db_check_names_a_table_whose_ids_can_be_reused(empty_url):
     diffs = schema.diff_against_models(db)
     assert "ids reusable customers" in diffs and "ids reusable billing_documents" in diffs
     db.engine.dispose()
+
+
+def test_0008_makes_numbers_unique_per_kind_unless_the_ledger_already_repeats_one(empty_url):
+    """0008 adds the unique index on (kind, number_text); a ledger already holding one number in two
+    series of a kind keeps its rows and goes without the index, which `db check` then names."""
+    db = open_database(empty_url)
+    schema.upgrade(db, "0007")
+    _insert(db, "customers", email="a@acme.ro", name="Acme SRL", country="RO")
+    _insert(db, "document_series", code="X1")
+    _insert(db, "document_series", code="X7")
+    for series_id in (1, 2):
+        _insert(db, "billing_documents", customer_id=1, series_id=series_id, kind="invoice", number_text="1")
+    before = table_dump(empty_url)
+    schema.upgrade(db)
+    after = table_dump(empty_url)
+    after.pop("alembic_version"), before.pop("alembic_version")
+    assert after == before
+    assert schema.diff_against_models(db) == ["add_index uq_billing_documents_kind_number_text"]
+    with db.engine.begin() as conn:  # once the number is unique again, running 0008 again adds the index
+        conn.execute(text("UPDATE billing_documents SET number_text = '2' WHERE series_id = 2"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+    schema.upgrade(db)
+    assert schema.diff_against_models(db) == []
+    db.engine.dispose()

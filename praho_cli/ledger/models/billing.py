@@ -72,6 +72,10 @@ class BillingDocument(SQLModel, table=True):
     __table_args__ = (
         # The backstop of gapless numbering: even a bug cannot store one number twice.
         UniqueConstraint("series_id", "fiscal_year", "number"),
+        # A number is unique across every series of a kind (two series with a "{number}" template
+        # must not both issue "1"); drafts have none. Migration 0008 leaves it out of a ledger that
+        # already holds such duplicates (series-audit names them).
+        Index("uq_billing_documents_kind_number_text", "kind", "number_text", unique=True),
         # A proforma turns into at most one invoice, even under concurrent `convert`s.
         UniqueConstraint("proforma_id"),
         Index("ix_billing_documents_kind_status_due", "kind", "status", "due_date"),
