@@ -2,7 +2,7 @@
 
     python bench/bench_issuing.py [--pg-url URL] [--tree OTHER_CHECKOUT] [--write]
 
-Each process loops ``services.issuing.issue_document`` over drafts of two lines, one unit of work
+Each process loops ``services.billing.documents.issuing.issue_document`` over drafts of two lines, one unit of work
 per invoice, as the CLI runs it: lock the draft, price it at its tax point, freeze the snapshots,
 take the number, append the audit event, commit. "Bare" is a transaction that only locks and
 increments one counter row on the same database: the physical limit of any gapless scheme.
@@ -55,8 +55,12 @@ def worker(spec: dict[str, Any]) -> None:
     from praho_cli.billing.numbering import DocumentKind
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services.billing.documents import issuing
     from praho_cli.services.context import ServiceContext
+
+    try:
+        from praho_cli.services.billing.documents import issuing
+    except ImportError:  # --tree: a checkout from before services/billing/documents/
+        from praho_cli.services import invoices as issuing  # type: ignore[no-redef,attr-defined]
 
     db = open_database(spec["url"])
     ctx = ServiceContext(now=lambda: NOW, actor="bench", setting=SETTINGS.get)
@@ -181,7 +185,7 @@ def main() -> None:
                           file=sys.stderr)
     lines = [
         "`python bench/bench_issuing.py --write`: invoices issued per second by one loop of "
-        "`services.issuing.issue_document` per process (two lines per invoice, one unit of work each), "
+        "`services.billing.documents.issuing.issue_document` per process (two lines per invoice, one unit of work each), "
         "beside a bare transaction that only locks and increments one counter row. Medians of "
         f"{args.repeat} runs, each on a fresh ledger; load average at the end {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} CPUs.",

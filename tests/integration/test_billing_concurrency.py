@@ -108,7 +108,7 @@ def seed(url: str, drafts: int, line: str = "Hosting|1|100") -> None:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
     from praho_cli.result import Ok
-    from praho_cli.services.billing.documents import drafts
+    from praho_cli.services.billing.documents.drafts import DraftInput, create_draft
     from praho_cli.services.context import ServiceContext
     from praho_cli.services.billing.customers import CustomerInput, add_customer
 
@@ -118,8 +118,7 @@ def seed(url: str, drafts: int, line: str = "Hosting|1|100") -> None:
     for start in range(0, drafts, 100):
         def batch(session: Any, start: int = start) -> Any:
             for _ in range(start, min(start + 100, drafts)):
-                drafts.create_draft(session, ctx, DocumentKind.INVOICE,
-                                      drafts.DraftInput(customer="1", lines=(line,))).unwrap()
+                create_draft(session, ctx, DocumentKind.INVOICE, DraftInput(customer="1", lines=(line,))).unwrap()
             return Ok(None)
 
         run_in_transaction(db, batch).unwrap()
