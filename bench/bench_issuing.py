@@ -185,8 +185,8 @@ def main() -> None:
                           file=sys.stderr)
     lines = [
         "`python bench/bench_issuing.py --write`: invoices issued per second by one loop of "
-        "`services.billing.documents.issuing.issue_document` per process (two lines per invoice, one unit of work each), "
-        "beside a bare transaction that only locks and increments one counter row. Medians of "
+        "`services.billing.documents.issuing.issue_document` per process (two lines per invoice, one unit of "
+        "work each), beside a bare transaction that only locks and increments one counter row. Medians of "
         f"{args.repeat} runs, each on a fresh ledger; load average at the end {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} CPUs.",
         "",

@@ -13,7 +13,6 @@ Revises: 0007
 import logging
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision = "0008"
