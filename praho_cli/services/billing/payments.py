@@ -158,7 +158,7 @@ def record_payment(
     if data.allow_duplicate_reference:
         params["allow_duplicate_reference"] = True
 
-    # Lock first, then look the key up (see invoices.issue_document).
+    # Lock first, then look the key up (see billing.documents.issuing.issue_document).
     document = find_document(session, kind, ref, lock=True).unwrap()
 
     @returns_result
