@@ -44,8 +44,8 @@ def seed(url: str, count: int) -> list[str]:
     from praho_cli.billing.numbering import DocumentKind
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services import invoices
     from praho_cli.services.billing.customers import CustomerInput, add_customer
+    from praho_cli.services.billing.documents import drafts, issuing
     from praho_cli.services.context import ServiceContext
 
     db = open_database(url)
@@ -56,9 +56,9 @@ def seed(url: str, count: int) -> list[str]:
     numbers: list[str] = []
     for _ in range(count):
         def one(session: Any) -> Any:
-            draft = invoices.create_draft(session, ctx, DocumentKind.INVOICE, invoices.DraftInput(
+            draft = drafts.create_draft(session, ctx, DocumentKind.INVOICE, drafts.DraftInput(
                 customer="1", lines=("Hosting|1|100", "Backup|2|9.99|standard"))).unwrap()
-            return invoices.issue_document(session, ctx, DocumentKind.INVOICE, str(draft["id"]))
+            return issuing.issue_document(session, ctx, DocumentKind.INVOICE, str(draft["id"]))
 
         numbers.append(run_in_transaction(db, one).unwrap()["number"])
     db.engine.dispose()

@@ -117,9 +117,9 @@ def seed(url: str, count: int) -> tuple[list[int], int]:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
     from praho_cli.result import Ok
+    from praho_cli.services.billing.customers import CustomerInput, add_customer
     from praho_cli.services.billing.documents import drafts
     from praho_cli.services.context import ServiceContext
-    from praho_cli.services.billing.customers import CustomerInput, add_customer
 
     db = open_database(url)
     ctx = ServiceContext(now=lambda: NOW, actor="bench", setting=SETTINGS.get)

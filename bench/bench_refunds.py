@@ -104,12 +104,11 @@ def setup(admin_url: str) -> tuple[str, str]:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.schema import upgrade
     from praho_cli.ledger.uow import run_in_transaction
-    from praho_cli.services.billing import customers
-    from praho_cli.services.billing import payments
+    from praho_cli.services.billing import customers, payments
+    from praho_cli.services.billing.customers import CustomerInput
     from praho_cli.services.billing.documents import drafts, issuing
     from praho_cli.services.billing.documents.drafts import DraftInput
     from praho_cli.services.billing.payments import PaymentInput
-    from praho_cli.services.billing.customers import CustomerInput
 
     name = f"praho_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")

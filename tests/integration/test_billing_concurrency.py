@@ -108,9 +108,9 @@ def seed(url: str, drafts: int, line: str = "Hosting|1|100") -> None:
     from praho_cli.ledger.engine import open_database
     from praho_cli.ledger.uow import run_in_transaction
     from praho_cli.result import Ok
+    from praho_cli.services.billing.customers import CustomerInput, add_customer
     from praho_cli.services.billing.documents.drafts import DraftInput, create_draft
     from praho_cli.services.context import ServiceContext
-    from praho_cli.services.billing.customers import CustomerInput, add_customer
 
     db = open_database(url)
     ctx = ServiceContext(now=lambda: FIXED_NOW, actor="seed", setting=SETTINGS.get)

@@ -15,9 +15,9 @@ from praho_cli.ledger.uow import read_session, run_in_transaction
 from praho_cli.result import Err, ErrorCode, Ok, PrahoError
 from praho_cli.services import audit as audit_service
 from praho_cli.services.billing import series
+from praho_cli.services.billing.customers import CustomerInput, add_customer
 from praho_cli.services.billing.documents import detail, drafts, issuing
 from praho_cli.services.context import ServiceContext
-from praho_cli.services.billing.customers import CustomerInput, add_customer
 
 SETTINGS: dict[str, Any] = {"billing.due_days": 14, "billing.rounding": "half_up", "seller.country": "RO",
                             "seller.vat_payer": True, "seller.name": "Praho Test SRL", "seller.vat_id": "RO18547290",

@@ -19,12 +19,12 @@ from praho_cli.ledger.models.billing import BillingDocument
 from praho_cli.money import normalize_currency
 from praho_cli.result import ErrorCode, fail, returns_result
 from praho_cli.services.billing import series as series_service
+from praho_cli.services.billing.customers import find_customer
 from praho_cli.services.billing.documents.detail import detail
 from praho_cli.services.billing.documents.lines import MAX_LINES, AmountLimits, line_inputs, parse_line
 from praho_cli.services.billing.documents.lookup import kind_label, lock_document
 from praho_cli.services.billing.documents.pricing import reprice, rounding
 from praho_cli.services.context import ServiceContext
-from praho_cli.services.billing.customers import find_customer
 
 
 @dataclass(frozen=True)

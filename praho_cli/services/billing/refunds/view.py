@@ -16,11 +16,11 @@ from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.billing import BillingDocument
 from praho_cli.ledger.models.refunds import Refund, RefundAllocation
 from praho_cli.result import ErrorCode, fail, returns_result
+from praho_cli.services.billing.customers import find_customer
 from praho_cli.services.billing.documents.lines import priced_lines
 from praho_cli.services.billing.documents.lookup import find_document
 from praho_cli.services.billing.refunds.eligibility import max_refundable
 from praho_cli.services.billing.refunds.records import STATUSES, RefundFilter
-from praho_cli.services.billing.customers import find_customer
 
 
 def _credit_note_public(session: Session, note: BillingDocument | None, preview: Sequence[PricedLine] = (),
