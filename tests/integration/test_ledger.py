@@ -252,11 +252,11 @@ def test_db_check_names_a_table_whose_ids_can_be_reused(empty_url):
     db.engine.dispose()
 
 
-def test_0009_makes_numbers_unique_per_kind_unless_the_ledger_already_repeats_one(empty_url):
-    """0009 adds the unique index on (kind, number_text); a ledger already holding one number in two
+def test_0010_makes_numbers_unique_per_kind_unless_the_ledger_already_repeats_one(empty_url):
+    """0010 adds the unique index on (kind, number_text); a ledger already holding one number in two
     series of a kind keeps its rows and goes without the index, which `db check` then names."""
     db = open_database(empty_url)
-    schema.upgrade(db, "0008")
+    schema.upgrade(db, "0009")
     _insert(db, "customers", email="a@acme.ro", name="Acme SRL", country="RO")
     _insert(db, "document_series", code="X1")
     _insert(db, "document_series", code="X7")
@@ -268,9 +268,9 @@ def test_0009_makes_numbers_unique_per_kind_unless_the_ledger_already_repeats_on
     after.pop("alembic_version"), before.pop("alembic_version")
     assert after == before
     assert schema.diff_against_models(db) == ["add_index uq_billing_documents_kind_number_text"]
-    with db.engine.begin() as conn:  # once the number is unique again, running 0009 again adds the index
+    with db.engine.begin() as conn:  # once the number is unique again, running 0010 again adds the index
         conn.execute(text("UPDATE billing_documents SET number_text = '2' WHERE series_id = 2"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
     schema.upgrade(db)
     assert schema.diff_against_models(db) == []
     db.engine.dispose()

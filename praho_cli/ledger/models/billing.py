@@ -73,7 +73,7 @@ class BillingDocument(SQLModel, table=True):
         # The backstop of gapless numbering: even a bug cannot store one number twice.
         UniqueConstraint("series_id", "fiscal_year", "number"),
         # A number is unique across every series of a kind (two series with a "{number}" template
-        # must not both issue "1"); drafts have none. Migration 0009 leaves it out of a ledger that
+        # must not both issue "1"); drafts have none. Migration 0010 leaves it out of a ledger that
         # already holds such duplicates (series-audit names them).
         Index("uq_billing_documents_kind_number_text", "kind", "number_text", unique=True),
         # A proforma turns into at most one invoice, even under concurrent `convert`s.

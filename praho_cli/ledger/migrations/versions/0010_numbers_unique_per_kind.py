@@ -6,8 +6,8 @@ kind cannot be repaired by a migration: there the index is left out (the upgrade
 the numbers), issuing still refuses a number another series of the kind has issued, `praho invoices
 series-audit` reports the duplicates and `praho db check` the missing index.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import logging
@@ -15,8 +15,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
