@@ -53,9 +53,9 @@ def _jobs_resume(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOut
 
 
 def _invoices_overdue(db: Database, ctx: ServiceContext, hooks: CronHooks) -> TaskOutcome:
-    from praho_cli.services import invoices
+    from praho_cli.services.billing.documents import overdue
 
-    marked = run_in_transaction(db, lambda s: invoices.mark_overdue(s, ctx)).unwrap()
+    marked = run_in_transaction(db, lambda s: overdue.mark_overdue(s, ctx)).unwrap()
     return {"marked": marked["marked"], "already_overdue": marked["already_overdue"]}, None
 
 
