@@ -4,6 +4,7 @@ is taken) and the numbered documents a series audit reads."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -61,42 +62,46 @@ def insert_counter(session: Session, series_id: int, year: int, last_number: int
     session.execute(insert(_COUNTERS).values(series_id=series_id, year=year, last_number=last_number))
 
 
-_LAST_ISSUED = (
-    select(col(BillingDocument.number_text), col(BillingDocument.issue_date))
-    .where(col(BillingDocument.series_id) == bindparam("key_series"),
-           col(BillingDocument.fiscal_year) == bindparam("key_year"), col(BillingDocument.number).is_not(None))
-    .order_by(col(BillingDocument.number).desc()).limit(1)
-)
-_LATER_YEAR = select(col(SeriesCounter.year)).where(
-    col(SeriesCounter.series_id) == bindparam("key_series"), col(SeriesCounter.year) > bindparam("key_year"),
-).limit(1)
+_SERIES_YEAR = (col(BillingDocument.series_id) == bindparam("key_series"),
+                col(BillingDocument.fiscal_year) == bindparam("key_year"), col(BillingDocument.number).is_not(None))
 
 
-def last_issued(session: Session, series_id: int, year: int) -> tuple[str | None, date | None] | None:
-    """(number text, issue date) of the highest number of (series, year), or None."""
-    row = session.execute(_LAST_ISSUED, {"key_series": series_id, "key_year": year}).first()
-    return (row[0], row[1]) if row is not None else None
+def _last_issued(column: Any) -> Any:
+    return (select(column).where(*_SERIES_YEAR).order_by(col(BillingDocument.number).desc()).limit(1)
+            .scalar_subquery())
 
 
-def later_year(session: Session, series_id: int, year: int) -> int | None:
-    """A fiscal year after ``year`` that the series has a counter for, or None."""
-    row = session.execute(_LATER_YEAR, {"key_series": series_id, "key_year": year}).first()
-    return int(row[0]) if row is not None else None
-
-
-_NUMBER_HOLDER = (
-    select(col(DocumentSeries.code))
-    .select_from(BillingDocument)
+# What issuing checks once the counter is locked, in one round trip: the series' last issued number
+# of the year and its date, a later year the series has numbered (none for a series without yearly
+# reset, whose year is 0), and the series of the same kind that already carries the new number's text.
+_NUMBERING_CHECKS = select(
+    _last_issued(col(BillingDocument.number_text)),
+    _last_issued(col(BillingDocument.issue_date)),
+    select(col(SeriesCounter.year)).where(
+        col(SeriesCounter.series_id) == bindparam("key_series"), col(SeriesCounter.year) > bindparam("key_year"),
+        bindparam("key_year") != 0,
+    ).limit(1).scalar_subquery(),
+    select(col(DocumentSeries.code)).select_from(BillingDocument)
     .join(DocumentSeries, col(DocumentSeries.id) == col(BillingDocument.series_id))
     .where(col(BillingDocument.kind) == bindparam("kind"), col(BillingDocument.number_text) == bindparam("text"))
-    .limit(1)
+    .limit(1).scalar_subquery(),
 )
 
 
-def number_holder(session: Session, kind: str, number_text: str) -> str | None:
-    """The code of the series whose document of ``kind`` already carries ``number_text``, or None."""
-    found = session.execute(_NUMBER_HOLDER, {"kind": kind, "text": number_text}).scalar()
-    return str(found) if found is not None else None
+@dataclass(frozen=True)
+class NumberingChecks:
+    last_text: str | None  # the series' highest number of the year, and its issue date
+    last_date: date | None
+    later_year: int | None  # a fiscal year after this one that the series has a counter for
+    holder: str | None  # the code of the series whose document of this kind already carries the text
+
+
+def numbering_checks(session: Session, series_id: int, year: int, kind: str, text: str) -> NumberingChecks:
+    """The facts :func:`praho_cli.services.billing.series.take_number` checks, read in one statement."""
+    row = session.execute(_NUMBERING_CHECKS, {"key_series": series_id, "key_year": year, "kind": kind,
+                                               "text": text}).one()
+    return NumberingChecks(row[0], row[1], int(row[2]) if row[2] is not None else None,
+                           str(row[3]) if row[3] is not None else None)
 
 
 def numbered_years(session: Session, series_id: int) -> set[int]:

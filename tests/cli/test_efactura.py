@@ -325,6 +325,18 @@ def test_re_export_after_a_rate_change_is_the_same_document(billing, tmp_path):
     assert "<cbc:Percent>21</cbc:Percent>" in first
 
 
+def test_re_export_after_the_parties_change_is_the_same_document(billing, tmp_path):
+    """The seller's and the buyer's e-Factura fields are frozen at issue, like the rest of the document."""
+    ref = issue(billing, "billing@acme.ro", "Hosting|1|100")
+    first = billing("efactura", "export", ref).stdout
+    assert billing("customers", "update", "billing@acme.ro", "--county", "RO-IS", "--city", "Iasi").exit_code == 0
+    moved = {"PRAHO_SELLER_CITY": "Brasov", "PRAHO_SELLER_COUNTY": "RO-BV", "PRAHO_SELLER_SHARE_CAPITAL": "1 RON"}
+    again = billing("efactura", "export", ref, env=moved)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first
+    assert "Iasi" not in first and "Brasov" not in first
+
+
 def test_export_does_not_overwrite_without_force(billing, tmp_path):
     ref = issue(billing, "billing@acme.ro", "Hosting|1|10")
     path = export(billing, ref, tmp_path)

@@ -220,31 +220,30 @@ def take_number(session: Session, series: DocumentSeries, issue_date: date) -> t
         # finds (and locks) the row.
         number = series.start_number
         ledger.insert_counter(session, series.id or 0, year, number)
-    _require_chronological(session, series, year, issue_date)
     parts = NumberParts(series.code, issue_date.year, int(number))
     text = render_number(series.template, parts)
-    _require_unique(session, series, text)
+    checks = ledger.numbering_checks(session, series.id or 0, year, series.kind, text)
+    _require_chronological(series, year, issue_date, checks)
+    _require_unique(series, text, checks)
     return parts, text
 
 
-def _require_unique(session: Session, series: DocumentSeries, text: str) -> None:
+def _require_unique(series: DocumentSeries, text: str, checks: ledger.NumberingChecks) -> None:
     """A number is unique across every series of a kind: two series whose templates render the same
     text (``{number}`` in both) must not both issue it. The unique index on (kind, number_text) backs
     this up against two series issuing the same text at the same moment."""
-    other = ledger.number_holder(session, series.kind, text)
+    other = checks.holder
     if other is not None:
         raise fail(ErrorCode.CONFLICT, f"series {series.code}: number {text} is already used by series {other}: "
                    "numbers must be unique across the series of a kind (give the series' templates "
                    "different prefixes)", series=series.code, number=text, other_series=other)
 
 
-def _require_chronological(session: Session, series: DocumentSeries, year: int, issue_date: date) -> None:
+def _require_chronological(series: DocumentSeries, year: int, issue_date: date, checks: ledger.NumberingChecks) -> None:
     """Numbers follow the calendar: refuse a document dated before the series' last issued one (the
     counter is locked, so no other issuer of the series can slip in between). A host whose clock runs
     behind must not issue."""
-    last = ledger.last_issued(session, series.id or 0, year)
-    later = ledger.later_year(session, series.id or 0, year) if year else None
-    last_text, last_date = last if last is not None else (None, None)
+    last_text, last_date, later = checks.last_text, checks.last_date, checks.later_year
     if (last_date is None or last_date <= issue_date) and later is None:
         return
     after = (f"{last_text} of {last_date.isoformat()}" if last_date and last_date > issue_date

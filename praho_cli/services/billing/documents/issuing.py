@@ -57,16 +57,19 @@ def require_seller(ctx: ServiceContext) -> None:
 
 
 def seller_snapshot(ctx: ServiceContext) -> dict[str, Any]:
-    keys = ("name", "country", "vat_id", "vat_payer", "reg_com", "address", "iban", "bank", "email")
+    keys = ("name", "country", "vat_id", "vat_payer", "reg_com", "address", "city", "postal_code", "county",
+            "iban", "bank", "email", "share_capital", "vat_on_collection")
     return {k: ctx.setting(f"seller.{k}") for k in keys}
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
-    # The CNP stays out of documents: it is personal data an invoice does not need.
+    # Everything the document and its e-Factura name the buyer by, frozen at issue. The CNP is among
+    # them: an individual's e-Factura identifies the buyer by it (13 zeros when none was given).
     return {"id": str(customer.id), "kind": customer.kind, "name": customer.name, "email": customer.email,
             "country": customer.country, "address": customer.address, "city": customer.city,
-            "postal_code": customer.postal_code, "cui": customer.cui, "vat_payer": customer.vat_payer,
-            "reg_com": customer.reg_com, "vat_number": customer.vat_number}
+            "postal_code": customer.postal_code, "county": customer.county, "cui": customer.cui,
+            "vat_payer": customer.vat_payer, "reg_com": customer.reg_com, "cnp": customer.cnp,
+            "vat_number": customer.vat_number}
 
 
 def freeze_fx(session: Session, document: BillingDocument, tax_point: date) -> None:

@@ -1,7 +1,8 @@
 """The seller and the buyer of an e-Factura, from what the document froze at issue.
 
-A document's snapshots hold what billing froze when it was issued. Fields the snapshot of an older
-document does not hold (the seller's city, postal code, county, share capital and cash-accounting VAT;
+A document's snapshots hold what billing froze when it was issued, and documents issued by this
+version hold every field an e-Factura names. Fields the snapshot of a document issued by an older
+version does not hold (the seller's city, postal code, county, share capital and cash-accounting VAT;
 the buyer's county and CNP) are read from the configuration and the customer's current row. Fields
 CIUS-RO requires and neither holds stop the export (exit 2) naming the customer or the setting.
 """
@@ -81,7 +82,7 @@ def seller(snapshot: Mapping[str, Any], setting: Callable[[str], Any], charges_n
     vat_payer = bool(snapshot.get("vat_payer", setting("seller.vat_payer")))
     if vat_payer and country == "RO" and not vat_id.upper().startswith("RO"):
         vat_id = f"RO{vat_id}"
-    capital = _text(setting("seller.share_capital"))
+    capital = value("share_capital")
     shown_vat = vat_payer and not charges_no_vat_id
     party = Party(
         name=value("name") or "", country=country, street=street or "", city=city or "",
@@ -93,7 +94,9 @@ def seller(snapshot: Mapping[str, Any], setting: Callable[[str], Any], charges_n
         legal_info=f"Capital social: {capital}" if capital else None,
         email=value("email"),
     )
-    return Seller(party, compact_iban(iban) if iban else None, bool(setting("seller.vat_on_collection")))
+    on_collection = snapshot["vat_on_collection"] if "vat_on_collection" in snapshot else \
+        setting("seller.vat_on_collection")
+    return Seller(party, compact_iban(iban) if iban else None, bool(on_collection))
 
 
 def buyer(snapshot: Mapping[str, Any], current: Customer | None, charges_no_vat_id: bool) -> Party:
