@@ -143,13 +143,6 @@ class Err:
 Result = Ok[T] | Err
 
 
-def err(
-    code: ErrorCode, message: str, retry: Retry = Retry.NOT_RETRIABLE, **details: Any
-) -> Err:
-    """Shorthand: ``return err(ErrorCode.NOT_FOUND, "No customer 42")``."""
-    return Err(PrahoError(code, message, details, retry))
-
-
 def fail(
     code: ErrorCode, message: str, retry: Retry = Retry.NOT_RETRIABLE, **details: Any
 ) -> PrahoFailure:

@@ -30,9 +30,12 @@ def _report(launch: Launch, error: PrahoError) -> None:
     app = launch.app
     if app is not None:
         messages = app.messages
+        # --verbose shows the failure's details: as lines under the message, or in the JSON event.
+        shown = app.verbose and bool(error.details)
+        extra = {"details": dict(error.details)} if shown and app.streams.log_json else {}
         messages.error(error.message, event="failed", code=str(error.code), retry=str(error.retry),
-                       exit_code=error.exit_code)
-        if app.verbose and error.details and not app.streams.log_json:
+                       exit_code=error.exit_code, **extra)
+        if shown and not app.streams.log_json:
             for key, value in error.details.items():
                 launch.env.stderr.write(f"  {key}: {value}\n")
     else:

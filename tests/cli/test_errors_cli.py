@@ -127,3 +127,20 @@ def test_sim_virtualmin_help_is_praho_help_without_a_state_file(cli):
     # After PROGRAM, --help belongs to the simulated command, which needs its state file.
     r = cli("sim", "virtualmin", "list-domains", "--help")
     assert (r.exit_code, r.stderr) == (78, "error: No simulator state file: pass --state or set PRAHO_SIM_STATE\n")
+
+
+def test_verbose_shows_a_failures_details_as_lines_or_in_the_json_event(cli):
+    import json
+
+    plain = cli("customers", "add", "--name", "A", "--email", "not-an-email")
+    verbose = cli("-v", "customers", "add", "--name", "A", "--email", "not-an-email")
+    assert (plain.exit_code, verbose.exit_code) == (2, 2)
+    assert verbose.stderr == plain.stderr + "  field: email\n"
+    quiet_json = json.loads(cli("--log-format", "json", "customers", "add", "--name", "A",
+                                "--email", "not-an-email").stderr)
+    verbose_json = json.loads(cli("-v", "--log-format", "json", "customers", "add", "--name", "A",
+                                  "--email", "not-an-email").stderr)
+    assert "details" not in quiet_json
+    assert verbose_json["details"] == {"field": "email"}
+    assert {k: v for k, v in verbose_json.items() if k not in ("details", "ts", "run_id")} == {
+        k: v for k, v in quiet_json.items() if k not in ("ts", "run_id")}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from praho_cli.ledger.uow import run_in_transaction
-from praho_cli.result import ErrorCode, Ok, err, fail
+from praho_cli.result import Err, ErrorCode, Ok, PrahoError, fail
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.idempotency import idempotent
 from tests.conftest import FIXED_NOW
@@ -38,7 +38,7 @@ def test_work_returning_a_value_a_result_or_raising(db):
     assert wrapped == Ok({"n": 2})
 
     refused = run_in_transaction(db, lambda s: idempotent(s, CTX, "k-err", "t.err", {},
-                                                          lambda: err(ErrorCode.INVALID, "no")))
+                                                          lambda: Err(PrahoError(ErrorCode.INVALID, "no"))))
 
     def raising() -> dict[str, Any]:
         raise fail(ErrorCode.CONFLICT, "taken")

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "praho_cli"
 SERVICES = sorted((ROOT / "services").rglob("*.py"))
 HANDLE_TYPES = {"Session", "Connection"}
-RESULT_BUILDERS = {"Ok", "Err", "err"}
+RESULT_BUILDERS = {"Ok", "Err"}
 
 
 def _ids(paths: list[Path]) -> list[str]:

@@ -246,7 +246,6 @@ def add_customer(
         if not given.get(required):
             raise fail(ErrorCode.INVALID, f"{required}: is required", field=required)
 
-    @returns_result
     def create() -> dict[str, Any]:
         normalized = _normalize(given, ctx.default_currency)
         row = {"kind": "company", "country": "RO", "currency": ctx.default_currency, **normalized}

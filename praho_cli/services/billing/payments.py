@@ -161,7 +161,6 @@ def record_payment(
     # Lock first, then look the key up (see billing.documents.issuing.issue_document).
     document = find_document(session, kind, ref, lock=True).unwrap()
 
-    @returns_result
     def work() -> dict[str, Any]:
         amount = parse_amount(data.amount, document.currency)
         if amount.currency != document.currency:

@@ -26,7 +26,6 @@ def cancel_invoice(
     """Cancel an unpaid issued invoice with a full storno credit note; returns the credit note."""
     invoice = lock_document(session, DocumentKind.INVOICE, ref)[0]
 
-    @returns_result
     def work() -> dict[str, Any]:
         label = invoice.number_text or ref
         if invoice.status == "draft":

@@ -152,7 +152,6 @@ def issue_document(
     # then finds its key, instead of finding an already issued document.
     document, _customer, series = lock_document(session, kind, ref)  # held: _freeze finds the customer
 
-    @returns_result
     def work() -> dict[str, Any]:
         require_draft(document, ref)
         issue_date, totals = _freeze(session, ctx, document)

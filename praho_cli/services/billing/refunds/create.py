@@ -150,7 +150,6 @@ def create_refund(
               "reason": data.reason.strip()}
     created: list[bool] = []
 
-    @returns_result
     def work() -> dict[str, Any]:
         created.append(True)
         return _create_locked(session, ctx, data, key, settings)
