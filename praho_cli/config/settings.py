@@ -157,22 +157,22 @@ class Settings:
         if env.get(name):
             return env[name]
         if env.get(name + "_FILE"):
-            return _read_secret_file(Path(env[name + "_FILE"]), f"{name}_FILE")
+            return read_secret_file(Path(env[name + "_FILE"]), f"{name}_FILE")
         if env.get(name + "_COMMAND"):
-            return _run_secret_command(env[name + "_COMMAND"], f"{name}_COMMAND")
+            return run_secret_command(env[name + "_COMMAND"], f"{name}_COMMAND")
         for layer_key, reader in (
             (key, None),
-            (key + "_file", _read_secret_file),
-            (key + "_command", _run_secret_command),
+            (key + "_file", read_secret_file),
+            (key + "_command", run_secret_command),
         ):
             if layer_key in self.layers and self.layers[layer_key].value:
                 raw = self.layers[layer_key].value
                 where = f"{layer_key} ({self.layers[layer_key].source})"
                 if reader is None:
                     return str(raw)
-                if reader is _read_secret_file:
-                    return _read_secret_file(Path(os.path.expanduser(raw)), where)
-                return _run_secret_command(str(raw), where)
+                if reader is read_secret_file:
+                    return read_secret_file(Path(os.path.expanduser(raw)), where)
+                return run_secret_command(str(raw), where)
         return None
 
     def secret_source(self, key: str) -> str | None:
@@ -209,7 +209,8 @@ class Settings:
         return any(self.layers.get(key + s) and self.layers[key + s].value for s in ("", "_file", "_command"))
 
 
-def _read_secret_file(path: Path, where: str) -> str:
+def read_secret_file(path: Path, where: str) -> str:
+    """A secret file's first line; ``where`` names its source in the exit-78 error when it cannot be read."""
     try:
         first = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -219,7 +220,8 @@ def _read_secret_file(path: Path, where: str) -> str:
     return first[0]
 
 
-def _run_secret_command(command: str, where: str) -> str:
+def run_secret_command(command: str, where: str) -> str:
+    """A secret command's first line of output (30 s at most); ``where`` names its source in the error."""
     try:
         done = subprocess.run(
             shlex.split(command), capture_output=True, text=True, timeout=30, check=False

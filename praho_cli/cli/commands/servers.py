@@ -48,7 +48,7 @@ def _test_connection(app_: Any, server: Any, username: str | None, password_file
                      password_command: str | None, ssh_key: str | None) -> None:
     """Virtualmin `info` on a server not yet stored, with the credentials `servers add` was given (the
     environment first, as for every secret) or those already configured."""
-    from praho_cli.config.settings import _read_secret_file, _run_secret_command
+    from praho_cli.config.settings import read_secret_file, run_secret_command
     from praho_cli.result import PrahoFailure
     from praho_cli.services.hosting import connections
 
@@ -65,9 +65,9 @@ def _test_connection(app_: Any, server: Any, username: str | None, password_file
             if password_file:
                 from pathlib import Path
 
-                return _read_secret_file(Path(password_file).expanduser(), "--password-file")
+                return read_secret_file(Path(password_file).expanduser(), "--password-file")
             if password_command:
-                return _run_secret_command(password_command, "--password-command")
+                return run_secret_command(password_command, "--password-command")
         return value
 
     try:
