@@ -6,7 +6,7 @@ Seeds ``--count`` issued invoices (two lines each) in a fresh SQLite ledger, the
 exports every one through ``services.billing.efactura.export_document`` (one read session, as a
 period export would) and reports documents per second and the process's peak RSS. Then times
 ``praho efactura validate`` of one exported document as a process, without and with ANAF's schematron
-(``--rules``, default ../shared/efactura/anaf-validation-1.0.9; the compiled rules already cached).
+(``--rules``, default tests/fixtures/efactura/anaf-validation-1.0.9; the compiled rules already cached).
 ``--write`` replaces the "e-Factura" section of docs/benchmarks.md.
 """
 
@@ -100,7 +100,7 @@ def timed(args: list[str], env: dict[str, str], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10000)
-    parser.add_argument("--rules", default=str(ROOT.parent / "shared" / "efactura" / "anaf-validation-1.0.9"))
+    parser.add_argument("--rules", default=str(ROOT / "tests" / "fixtures" / "efactura" / "anaf-validation-1.0.9"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--worker")

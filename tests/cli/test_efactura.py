@@ -1,5 +1,5 @@
 """praho efactura export|validate: every kind of document praho issues, through the UBL 2.1 XSD, praho's
-CIUS-RO checks and ANAF's own schematron (artefacts 1.0.9 in ../shared/efactura, or PRAHO_EFACTURA_ORACLE).
+CIUS-RO checks and ANAF's own schematron (artefacts 1.0.9 in tests/fixtures/efactura, or PRAHO_EFACTURA_ORACLE).
 
 Under CI=true a missing oracle fails these tests (require_service); locally they skip.
 """
@@ -17,16 +17,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _oracle() -> Path:
-    """PRAHO_EFACTURA_ORACLE, else ../shared/efactura beside the repository (for a git worktree: beside
-    the main checkout it belongs to)."""
+    """PRAHO_EFACTURA_ORACLE, else the copy of ANAF's artefacts in tests/fixtures/efactura."""
     if os.environ.get("PRAHO_EFACTURA_ORACLE"):
         return Path(os.environ["PRAHO_EFACTURA_ORACLE"])
-    candidates = [REPO.parent / "shared" / "efactura"]
-    dot_git = REPO / ".git"
-    if dot_git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
-        gitdir = Path(dot_git.read_text().split(":", 1)[1].strip())
-        candidates.append(gitdir.parents[2].parent / "shared" / "efactura")
-    return next((c for c in candidates if c.is_dir()), candidates[0])
+    return REPO / "tests" / "fixtures" / "efactura"
 
 
 ORACLE = _oracle()
@@ -215,10 +209,13 @@ def test_export_refusals(billing, tmp_path):
     r = billing("efactura", "export", ref)
     assert (r.exit_code, r.stderr) == (2, "error: customer 8 (No Address SRL) has no valid address: e-Factura requires "
                                           "it of the buyer; set it with `praho customers update 8 --address ...`\n")
-    ok = issue(billing, "billing@acme.ro", "Hosting|1|10")
-    r = billing("efactura", "export", ok, env={"PRAHO_SELLER_COUNTY": ""})
+    no_county = {"PRAHO_SELLER_COUNTY": ""}  # issued before the seller's county was configured
+    draft = billing("invoices", "create", "--customer", "billing@acme.ro", "--line", "Hosting|1|10", "-o", "json")
+    ok = billing("invoices", "issue", draft.json()["id"], "-o", "json", env=no_county).json()["number"]
+    r = billing("efactura", "export", ok, env=no_county)
     assert (r.exit_code, r.stderr) == (2, "error: seller.county is not set: e-Factura requires it of the seller; set it "
                                           "with `praho config set seller.county ...`\n")
+    assert billing("efactura", "export", ok).exit_code == 0  # once configured, the blank frozen field is filled
 
 
 def test_missing_efactura_lists_the_customers_to_complete(billing):

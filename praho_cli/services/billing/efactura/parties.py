@@ -1,9 +1,11 @@
 """The seller and the buyer of an e-Factura, from what the document froze at issue.
 
 A document's snapshots hold what billing froze when it was issued, and documents issued by this
-version hold every field an e-Factura names. Fields the snapshot of a document issued by an older
-version does not hold (the seller's city, postal code, county, share capital and cash-accounting VAT;
-the buyer's county and CNP) are read from the configuration and the customer's current row. Fields
+version hold every field an e-Factura names. A value frozen at issue always wins. A field the snapshot
+does not hold (a document issued by an older version: the seller's city, postal code, county, share
+capital and cash-accounting VAT, the buyer's county and CNP) or holds blank (not known at issue) is
+read from the configuration and the customer's current row, so completing a customer or the seller
+later lets the document be exported. Fields
 CIUS-RO requires and neither holds stop the export (exit 2) naming the customer or the setting.
 """
 
@@ -58,8 +60,8 @@ def _address_problems(country: str, street: str | None, city: str | None, county
 def seller(snapshot: Mapping[str, Any], setting: Callable[[str], Any], charges_no_vat_id: bool) -> Seller:
     """The seller; ``charges_no_vat_id``: the document is outside VAT (category O), so the VAT id is
     given as a tax registration (BT-32) instead (EN 16931 BR-O-02)."""
-    def value(key: str) -> str | None:
-        return _text(snapshot.get(key)) if key in snapshot else _text(setting(f"seller.{key}"))
+    def value(key: str) -> str | None:  # frozen at issue; a field the snapshot lacks or holds blank: the setting
+        return _text(snapshot.get(key)) or _text(setting(f"seller.{key}"))
 
     country = (value("country") or "RO").upper()
     street, city, county = value("address"), value("city"), value("county")
@@ -101,10 +103,8 @@ def seller(snapshot: Mapping[str, Any], setting: Callable[[str], Any], charges_n
 
 def buyer(snapshot: Mapping[str, Any], current: Customer | None, charges_no_vat_id: bool) -> Party:
     """The buyer; a company by its CUI or VAT number, an individual by CNP (13 zeros when unknown)."""
-    def value(key: str) -> str | None:
-        if key in snapshot:
-            return _text(snapshot.get(key))
-        return _text(getattr(current, key, None)) if current is not None else None
+    def value(key: str) -> str | None:  # frozen at issue; a field the snapshot lacks or holds blank: the row
+        return _text(snapshot.get(key)) or (_text(getattr(current, key, None)) if current is not None else None)
 
     country = (value("country") or "").upper()
     street, city, county = value("address"), value("city"), value("county")
