@@ -1,7 +1,8 @@
 """The unit of work a command owns: one session, one commit (or rollback), bounded replays.
 
-Services add and flush; they never commit. ``run_in_transaction`` commits when the service returns
-``Ok`` and rolls back on ``Err``. A service (or a ledger helper) that lost a race it can only
+Services add and flush; they never commit. ``transaction`` commits when its work returns and rolls
+back when it raises; ``run_in_transaction`` does the same for a public service's Result (commit on
+``Ok``, roll back on ``Err``). A service (or a ledger helper) that lost a race it can only
 recover from by starting over raises :class:`RetryTransaction`; the whole transaction is then
 replayed from the start, up to a few times.
 """
@@ -69,17 +70,28 @@ def read_session(db: Database) -> Iterator[Session]:
             session.rollback()
 
 
-def run_in_transaction(db: Database, work: Callable[[Session], Result[T]]) -> Result[T]:
+class _GaveUp(PrahoFailure):
+    """Replays exhausted: ``run_in_transaction`` answers it as an ``Err`` (``transaction`` raises it)."""
+
+
+class _RolledBack(Exception):
+    def __init__(self, result: Result[Any]) -> None:
+        super().__init__("rolled back")
+        self.result = result
+
+
+def transaction(db: Database, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one write transaction and return its value: committed when it returns, rolled
+    back when it raises (its ``PrahoFailure`` passes on unchanged). A lost race that only a fresh start
+    settles (:class:`RetryTransaction`, a known unique race, a deadlock or serialization failure) replays
+    the whole of ``work``, up to ``MAX_ATTEMPTS`` times."""
     last_error: BaseException | None = None
     for _attempt in range(MAX_ATTEMPTS):
         with Session(db.writer(), expire_on_commit=False) as session:
             try:
-                result: Any = work(session)
-                if result.ok:
-                    session.commit()
-                else:
-                    session.rollback()
-                return result
+                value = work(session)
+                session.commit()
+                return value
             except RetryTransaction as exc:
                 session.rollback()
                 last_error = exc
@@ -107,13 +119,28 @@ def run_in_transaction(db: Database, work: Callable[[Session], Result[T]]) -> Re
                 if failure:
                     raise failure from None
                 raise
-            except PrahoFailure:
+            except BaseException:
                 session.rollback()
                 raise
-    return Err(
-        PrahoFailure.of(
-            ErrorCode.CONFLICT,
-            f"gave up after {MAX_ATTEMPTS} attempts: concurrent changes kept conflicting ({type(last_error).__name__})",
-            Retry.RETRIABLE,
-        ).error
-    )
+    raise _GaveUp(PrahoFailure.of(
+        ErrorCode.CONFLICT,
+        f"gave up after {MAX_ATTEMPTS} attempts: concurrent changes kept conflicting ({type(last_error).__name__})",
+        Retry.RETRIABLE,
+    ).error)
+
+
+def run_in_transaction(db: Database, work: Callable[[Session], Result[T]]) -> Result[T]:
+    """:func:`transaction` for a public service's Result: committed on ``Ok``, rolled back on ``Err``
+    (and on any exception); exhausted replays are an ``Err`` too."""
+    def raising(session: Session) -> Result[T]:
+        result = work(session)
+        if not result.ok:
+            raise _RolledBack(result)
+        return result
+
+    try:
+        return transaction(db, raising)
+    except _RolledBack as rolled_back:
+        return rolled_back.result
+    except _GaveUp as gave_up:
+        return Err(gave_up.error)

@@ -32,7 +32,7 @@ from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models import Customer
 from praho_cli.ledger.models.cron import DunningAccountAction, DunningAction
 from praho_cli.ledger.models.hosting import HostingAccount, Server
-from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.ledger.uow import read_session, transaction
 from praho_cli.result import Err, ErrorCode, PrahoError, returns_result
 from praho_cli.services.context import ServiceContext
 from praho_cli.virtualmin.client import VirtualminClient
@@ -65,8 +65,6 @@ class _Claimed:
 def _claim_action(db: Database, ctx: ServiceContext, invoice: OverdueInvoice, kind: str,
                   days: int) -> _Claimed | None:
     """The action row for (invoice, kind), inserted pending if new; None when it is already done."""
-
-    @returns_result
     def work(session: Session) -> _Claimed | None:
         existing = repo.action(session, invoice.id, kind)
         if existing is not None:
@@ -83,19 +81,17 @@ def _claim_action(db: Database, ctx: ServiceContext, invoice: OverdueInvoice, ki
 
     # A concurrent insert of the same (invoice, kind) fails the unique constraint; the unit of work
     # replays and then finds the row.
-    result = run_in_transaction(db, work)
-    return result.unwrap() if result.ok else None
+    return transaction(db, work)
 
 
 def _set_action(db: Database, ctx: ServiceContext, action_id: int, status: str, detail: str | None) -> None:
-    @returns_result
     def work(session: Session) -> None:
         row = session.get(DunningAction, action_id)
         if row is not None:
             row.status, row.detail, row.updated_at = status, (detail or None) and detail[:1000], ctx.now()
             session.add(row)
 
-    run_in_transaction(db, work)
+    transaction(db, work)
 
 
 @returns_result
@@ -173,8 +169,6 @@ def _run_reminder_command(ctx: ServiceContext, payload: dict[str, Any]) -> str |
 def _targets(db: Database, ctx: ServiceContext, action_id: int, customer_id: int) -> list[tuple[int, int, str]]:
     """(account action id, account id, domain) still to do: every account action not done, after
     recording a pending one for each active account of the customer that has none."""
-
-    @returns_result
     def work(session: Session) -> list[tuple[int, int, str]]:
         now = ctx.now()
         for account in account_repo.iter_accounts(session, customer_id=customer_id, status="active"):
@@ -185,19 +179,17 @@ def _targets(db: Database, ctx: ServiceContext, action_id: int, customer_id: int
         session.flush()
         return [(r.id or 0, r.account_id, r.domain) for r in repo.account_actions(session, action_id, done=False)]
 
-    result = run_in_transaction(db, work)
-    return result.unwrap() if result.ok else []
+    return transaction(db, work)
 
 
 def _set_account_action(db: Database, ctx: ServiceContext, row_id: int, status: str, error: str | None) -> None:
-    @returns_result
     def work(session: Session) -> None:
         row = session.get(DunningAccountAction, row_id)
         if row is not None:
             row.status, row.error, row.updated_at = status, error and error[:1000], ctx.now()
             session.add(row)
 
-    run_in_transaction(db, work)
+    transaction(db, work)
 
 
 def _release_dead_claim(db: Database, ctx: ServiceContext, account_id: int, op: str) -> None:
@@ -207,14 +199,12 @@ def _release_dead_claim(db: Database, ctx: ServiceContext, account_id: int, op: 
     the cron lock, which this run holds now, so the claim's owner is gone. The remote call that
     follows is idempotent (an already disabled domain counts as done), so nothing happens twice.
     """
-
-    @returns_result
     def work(session: Session) -> None:
         account = session.get(HostingAccount, account_id)
         if account is not None and account.pending_op == op:
             account_repo.update_account_if_version(session, account_id, account.version, {"pending_op": None})
 
-    run_in_transaction(db, work)
+    transaction(db, work)
 
 
 def _suspend(db: Database, ctx: ServiceContext, clients: ClientProvider, invoice: OverdueInvoice, days: int,

@@ -21,7 +21,7 @@ from praho_cli.ledger import cron as repo
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.cron import CronRun, CronTaskRun
 from praho_cli.ledger.models.hosting import Server
-from praho_cli.ledger.uow import run_in_transaction
+from praho_cli.ledger.uow import transaction
 from praho_cli.result import Err, ErrorCode, PrahoError, fail, returns_result
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.cron.records import TASKS, task_public
@@ -76,16 +76,15 @@ def run_cron(
 
     with locks.acquire(db, LOCK_NAME, ctx.run_id, ttl_seconds=lock_ttl_seconds, wait_seconds=wait_seconds,
                        clock=ctx.now):
-        run_pk, interrupted = run_in_transaction(db, lambda s: _start(s, ctx, tasks)).unwrap()
+        run_pk, interrupted = transaction(db, lambda s: _start(s, ctx, tasks))
         if hooks.on_start is not None:
             hooks.on_start()
         rows = [_run_task(db, ctx, hooks, run_pk, task) for task in tasks]
         exit_code = 0 if all(r["status"] == "succeeded" for r in rows) else 6
-        run_in_transaction(db, lambda s: _finish(s, ctx, run_pk, exit_code))
+        transaction(db, lambda s: _finish(s, ctx, run_pk, exit_code))
     return CronReport(ctx.run_id, exit_code, rows, interrupted)
 
 
-@returns_result
 def _start(session: Session, ctx: ServiceContext, tasks: Sequence[str]) -> tuple[int, list[str]]:
     now = ctx.now()
     # Whoever recorded these held the cron lock, which we hold now: they died mid-run (SIGKILL, OOM,
@@ -103,7 +102,6 @@ def _start(session: Session, ctx: ServiceContext, tasks: Sequence[str]) -> tuple
     return row.id or 0, [r.run_id for r in dead]
 
 
-@returns_result
 def _finish(session: Session, ctx: ServiceContext, run_pk: int, exit_code: int) -> None:
     run = session.get(CronRun, run_pk)
     if run is not None:
@@ -113,14 +111,13 @@ def _finish(session: Session, ctx: ServiceContext, run_pk: int, exit_code: int) 
 
 
 def _run_task(db: Database, ctx: ServiceContext, hooks: CronHooks, run_pk: int, task: str) -> dict[str, Any]:
-    @returns_result
     def begin(session: Session) -> int:
         row = CronTaskRun(cron_run_id=run_pk, task=task, status="running", started_at=ctx.now())
         session.add(row)
         session.flush()
         return row.id or 0
 
-    task_pk = run_in_transaction(db, begin).unwrap()
+    task_pk = transaction(db, begin)
     counts: dict[str, Any] = {}
     failure: PrahoError | None
     try:
@@ -133,8 +130,6 @@ def _run_task(db: Database, ctx: ServiceContext, hooks: CronHooks, run_pk: int, 
             failure = outcome.error
         else:
             counts, failure = outcome.value
-
-    @returns_result
     def end(session: Session) -> dict[str, Any]:
         row = session.get(CronTaskRun, task_pk)
         assert row is not None
@@ -145,4 +140,4 @@ def _run_task(db: Database, ctx: ServiceContext, hooks: CronHooks, run_pk: int, 
         session.add(row)
         return task_public(row, ctx.run_id)
 
-    return run_in_transaction(db, end).unwrap()
+    return transaction(db, end)

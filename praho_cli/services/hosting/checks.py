@@ -14,13 +14,13 @@ from praho_cli.ledger import servers as repo
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.hosting import Server
-from praho_cli.ledger.uow import read_session
+from praho_cli.ledger.uow import read_session, transaction
 from praho_cli.records import Field, RecordType
 from praho_cli.result import Err, ErrorCode, PrahoError, fail, returns_result
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.hosting.connections import ClientProvider
 from praho_cli.services.hosting.servers import find_server
-from praho_cli.services.hosting.tx import outcome, write
+from praho_cli.services.hosting.tx import outcome
 
 CHECK = RecordType(
     name="server_check",
@@ -112,7 +112,7 @@ def check_servers(
             rows.append(_record_check(session, ctx, current, probe, now, threshold))
         return rows
 
-    return write(db, record)
+    return transaction(db, record)
 
 
 def _record_check(
@@ -207,5 +207,5 @@ def sync_stats(
                      entity_id=",".join(s.name for s, _ in fetched)[:100], after={"servers": rows})
         return rows
 
-    return write(db, record)
+    return transaction(db, record)
 

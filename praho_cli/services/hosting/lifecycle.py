@@ -21,12 +21,12 @@ from praho_cli.ledger import servers as server_repo
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.hosting import HostingAccount, Server
-from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.ledger.uow import read_session, transaction
 from praho_cli.result import Err, ErrorCode, PrahoError, PrahoFailure, Retry, fail, returns_result
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.hosting.accounts import find_account, public_of, to_public
 from praho_cli.services.hosting.connections import ClientProvider
-from praho_cli.services.hosting.tx import error_of, outcome, write
+from praho_cli.services.hosting.tx import error_of, outcome
 from praho_cli.services.hosting.validation import check_password, generate_password
 from praho_cli.virtualmin.client import VirtualminClient
 
@@ -64,7 +64,7 @@ def _claim(
                        "show it again and retry")
         return Claim(account.id or 0, claimed.version, server_repo.snapshot(server), before)
 
-    return write(db, work)
+    return transaction(db, work)
 
 
 def _finish(
@@ -86,10 +86,10 @@ def _finish(
                          entity_id=after["id"], before=claim.before, after=after)
         return after
 
-    recorded = run_in_transaction(db, returns_result(work))
+    recorded = transaction(db, work)
     if failure is not None:
         raise PrahoFailure(failure)
-    return recorded.unwrap()
+    return recorded
 
 
 def _remote(call: Callable[[], Any], done_codes: tuple[ErrorCode, ...] = ()) -> PrahoError | None:
@@ -242,7 +242,7 @@ def delete(db: Database, ctx: ServiceContext, clients: ClientProvider, ref: str)
                      entity_id=claim.before["id"], before=claim.before)
         return after
 
-    return write(db, work)
+    return transaction(db, work)
 
 
 @returns_result

@@ -28,13 +28,13 @@ from praho_cli.ledger import servers as server_repo
 from praho_cli.ledger.engine import Database
 from praho_cli.ledger.models.base import iso
 from praho_cli.ledger.models.hosting import HostingAccount, ProvisioningJob, Server
-from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.ledger.uow import read_session, transaction
 from praho_cli.result import Err, ErrorCode, PrahoError, PrahoFailure, Retry, fail, returns_result
 from praho_cli.services.context import ServiceContext
 from praho_cli.services.hosting import placement
 from praho_cli.services.hosting.accounts import customer_name, find_customer, job_public, server_name, to_public
 from praho_cli.services.hosting.connections import ClientProvider
-from praho_cli.services.hosting.tx import outcome, write
+from praho_cli.services.hosting.tx import outcome
 from praho_cli.services.hosting.validation import (
     check_password,
     generate_password,
@@ -189,7 +189,7 @@ def _record_intent(db: Database, ctx: ServiceContext, req: CreateRequest, attemp
         return Intent(account.id or 0, job.id or 0, server_repo.snapshot(chosen), domain, username,
                       req.username is None, steps, owner)
 
-    return write(db, work)
+    return transaction(db, work)
 
 
 def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, error: str | None = None,
@@ -223,7 +223,7 @@ def _save_job(db: Database, ctx: ServiceContext, intent: Intent, status: str, er
                      entity_type="account", entity_id=str(updated.id), before=before, after=after)
         return after
 
-    return write(db, work)
+    return transaction(db, work)
 
 
 def _preflight(client: VirtualminClient, req: CreateRequest, intent: Intent, db: Database) -> str | None:
@@ -268,7 +268,7 @@ def _rollback_step(db: Database, client: VirtualminClient | None, intent: Intent
                 server_repo.release_slot(session, intent.server.id or 0)
                 repo.update_account_if_version(session, account.id or 0, account.version, {"holds_slot": False})
 
-        write(db, release)
+        transaction(db, release)
 
 
 def _rollback(db: Database, ctx: ServiceContext, client: VirtualminClient | None, intent: Intent) -> None:
@@ -425,7 +425,7 @@ def _succeed(db: Database, ctx: ServiceContext, intent: Intent, key: str | None,
             idem_store.store(session, key, "accounts.create", idem_store.params_hash(
                 "accounts.create", req.fingerprint()), public, ctx.now())
 
-        run_in_transaction(db, returns_result(store))
+        transaction(db, store)
     return public
 
 

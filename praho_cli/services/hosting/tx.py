@@ -1,22 +1,13 @@
-"""Helpers the hosting services share: a raising unit of work, and a remote call's outcome as a value."""
+"""Helpers the hosting services share: a remote call's outcome as a value."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlmodel import Session
-
-from praho_cli.ledger.engine import Database
-from praho_cli.ledger.uow import run_in_transaction
 from praho_cli.result import Err, PrahoError, Result, returns_result
 
 T = TypeVar("T")
-
-
-def write(db: Database, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one write transaction (committed when it returns, rolled back when it raises)."""
-    return run_in_transaction(db, returns_result(work)).unwrap()
 
 
 def outcome(call: Callable[[], T]) -> Result[T]:

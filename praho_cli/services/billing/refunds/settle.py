@@ -12,7 +12,7 @@ from sqlmodel import Session
 from praho_cli.ledger import audit
 from praho_cli.ledger import refunds as repo
 from praho_cli.ledger.engine import Database
-from praho_cli.ledger.uow import read_session, run_in_transaction
+from praho_cli.ledger.uow import read_session, transaction
 from praho_cli.result import ErrorCode, PrahoFailure, Retry, fail, returns_result
 from praho_cli.services.billing.refunds.command import (
     LEASE_GRACE_SECONDS,
@@ -55,8 +55,6 @@ def _payload(public: dict[str, Any]) -> dict[str, Any]:
 def _claim(db: Database, ctx: ServiceContext, refund_id: int, settings: CommandSettings,
            ignore_lease: bool) -> dict[str, Any] | None:
     """Take the refund's lease (invoice lock first, per the lock order); None if not ours to run."""
-
-    @returns_result
     def work(session: Session) -> dict[str, Any] | None:
         peek = repo.get(session, refund_id)
         if peek is None:
@@ -76,11 +74,10 @@ def _claim(db: Database, ctx: ServiceContext, refund_id: int, settings: CommandS
         session.flush()
         return detail(session, refund)
 
-    return run_in_transaction(db, work).unwrap()
+    return transaction(db, work)
 
 
 def _record_outcome(db: Database, ctx: ServiceContext, refund_id: int, outcome: CommandOutcome) -> dict[str, Any]:
-    @returns_result
     def work(session: Session) -> dict[str, Any]:
         peek = repo.get(session, refund_id)
         if peek is None:
@@ -117,7 +114,7 @@ def _record_outcome(db: Database, ctx: ServiceContext, refund_id: int, outcome: 
                      entity_id=str(refund_id), before=before, after=after)
         return after
 
-    return run_in_transaction(db, work).unwrap()
+    return transaction(db, work)
 
 
 @returns_result
