@@ -130,6 +130,7 @@ def _run_task(db: Database, ctx: ServiceContext, hooks: CronHooks, run_pk: int, 
             failure = outcome.error
         else:
             counts, failure = outcome.value
+
     def end(session: Session) -> dict[str, Any]:
         row = session.get(CronTaskRun, task_pk)
         assert row is not None
